@@ -1,0 +1,103 @@
+#include "omni_paxos.h"
+
+#include <algorithm>
+
+#include "assert.h"
+
+namespace paxoskv::paxos {
+
+namespace {
+
+std::vector<NodeId> peers_of(const Config& config) {
+  std::vector<NodeId> peers;
+  for (NodeId n : config.nodes) {
+    if (n != config.node_id) peers.push_back(n);
+  }
+  std::sort(peers.begin(), peers.end());
+  return peers;
+}
+
+}  // namespace
+
+OmniPaxos::OmniPaxos(const Config& config, Storage& storage)
+    : config_(config),
+      storage_(storage),
+      sequence_paxos_(config, storage),
+      ble_(config.node_id, peers_of(config), config.config_id, config.leader_priority,
+           config.quorum(), config.election_timeout_ticks, storage.promise()) {}
+
+BallotLeaderElection::Leading OmniPaxos::leading() const {
+  if (sequence_paxos_.role() != Role::kLeader ||
+      sequence_paxos_.promise() != ble_.current_ballot()) {
+    return BallotLeaderElection::Leading::kNo;
+  }
+  return sequence_paxos_.phase() == Phase::kAccept ? BallotLeaderElection::Leading::kAccepting
+                                                   : BallotLeaderElection::Leading::kPreparing;
+}
+
+void OmniPaxos::tick() {
+  if (auto elected = ble_.tick(leading())) sequence_paxos_.handle_leader(*elected);
+  sequence_paxos_.tick();
+}
+
+void OmniPaxos::observe(const Ballot& ballot) {
+  if (auto elected = ble_.observe_ballot(ballot)) sequence_paxos_.handle_leader(*elected);
+}
+
+void OmniPaxos::handle(const Message& m) {
+  const bool known_peer = m.from != config_.node_id &&
+                          std::find(config_.nodes.begin(), config_.nodes.end(), m.from) !=
+                              config_.nodes.end();
+  if (m.config_id != config_.config_id || m.to != config_.node_id || !known_peer) {
+    ++dropped_messages_;
+    return;
+  }
+  if (const auto* request = std::get_if<HeartbeatRequest>(&m.payload)) {
+    ble_.handle_request(m.from, *request);
+    return;
+  }
+  if (const auto* reply = std::get_if<HeartbeatReply>(&m.payload)) {
+    ble_.handle_reply(m.from, *reply);
+    return;
+  }
+  sequence_paxos_.handle(m);
+  // Leader election must never fall behind a ballot that Sequence Paxos has seen, or it could
+  // elect a ballot that every follower has already outgrown.
+  observe(sequence_paxos_.promise());
+  if (const auto* rejection = std::get_if<NotAccepted>(&m.payload)) observe(rejection->promise);
+}
+
+ProposeResult OmniPaxos::append(Entry entry) { return sequence_paxos_.append(std::move(entry)); }
+
+void OmniPaxos::reconnected(NodeId peer) { sequence_paxos_.reconnected(peer); }
+
+void OmniPaxos::try_become_leader() {
+  observe(sequence_paxos_.promise());
+  sequence_paxos_.handle_leader(ble_.force_takeover());
+}
+
+void OmniPaxos::take_outgoing(std::vector<Message>& out) {
+  ble_.take_outgoing(out);
+  sequence_paxos_.take_outgoing(out);
+}
+
+void OmniPaxos::read_decided(LogIndex from, std::vector<Entry>& out) const {
+  const LogIndex decided = decided_idx();
+  if (from < decided) storage_.read(from, decided, out);
+}
+
+Status OmniPaxos::status() const {
+  return Status{config_.node_id,
+                sequence_paxos_.role(),
+                sequence_paxos_.phase(),
+                sequence_paxos_.leader(),
+                sequence_paxos_.promise(),
+                ble_.leader(),
+                ble_.happy(),
+                sequence_paxos_.decided_idx(),
+                sequence_paxos_.log_end(),
+                sequence_paxos_.buffered_proposals(),
+                dropped_messages_};
+}
+
+}  // namespace paxoskv::paxos

@@ -1,0 +1,73 @@
+// OmniPaxos: one replica of the replicated log, as a pure, deterministic state machine.
+//
+// Inputs are messages, ticks and proposals; outputs are an outbox and decided entries. There is no
+// I/O, clock, thread or randomness in here: the driver (the server's event loop, or the
+// simulator) decides when a tick happens and carries messages.
+//
+// Driver loop, after every batch of events:
+//   1. px.take_outgoing(out);            // messages to send
+//   2. storage.sync();                   // or an asynchronous fsync (storage.h, rule 3)
+//   3. send `out`; apply px.read_decided(applied, ...) and answer clients.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ballot_leader_election.h"
+#include "config.h"
+#include "sequence_paxos.h"
+#include "storage.h"
+
+namespace paxoskv::paxos {
+
+struct Status {
+  NodeId node_id;
+  Role role = Role::kFollower;
+  Phase phase = Phase::kRecover;
+  NodeId leader;         // the node believed to lead, kNoNode if none
+  Ballot promise;        // the highest ballot promised (the leader's own while leading)
+  Ballot elected;        // the ballot leader election believes leads
+  bool happy = false;    // leader election's view: the leader can make progress
+  LogIndex decided_idx;
+  LogIndex log_end;
+  std::size_t buffered_proposals = 0;
+  std::uint64_t dropped_messages = 0;  // wrong configuration or unknown sender
+};
+
+class OmniPaxos {
+ public:
+  // `config` must validate; `storage` must outlive this object and may hold state from before a
+  // restart.
+  OmniPaxos(const Config& config, Storage& storage);
+
+  void tick();
+  void handle(const Message& message);
+  ProposeResult append(Entry entry);
+  // The connection to `peer` was re-established (messages on the old one may have been lost).
+  void reconnected(NodeId peer);
+  // Takes over leadership at once (administration and tests); normally election does this.
+  void try_become_leader();
+
+  // Appends every pending message to `out`.
+  void take_outgoing(std::vector<Message>& out);
+
+  LogIndex decided_idx() const { return sequence_paxos_.decided_idx(); }
+  // Appends the decided entries [from, decided_idx()) to `out`.
+  void read_decided(LogIndex from, std::vector<Entry>& out) const;
+
+  Status status() const;
+  NodeId node_id() const { return config_.node_id; }
+  bool is_leader() const { return sequence_paxos_.role() == Role::kLeader; }
+
+ private:
+  BallotLeaderElection::Leading leading() const;
+  void observe(const Ballot& ballot);
+
+  Config config_;
+  Storage& storage_;
+  SequencePaxos sequence_paxos_;
+  BallotLeaderElection ble_;
+  std::uint64_t dropped_messages_ = 0;
+};
+
+}  // namespace paxoskv::paxos

@@ -1,0 +1,151 @@
+// Sequence Paxos: the replicated log of OmniPaxos (paper §5).
+//
+// A leader elected by Ballot Leader Election runs a prepare phase (Prepare / Promise), adopts the
+// most up-to-date log of a read quorum, brings each follower up to date with AcceptSync and then
+// streams new entries with AcceptDecide. An index is decided once a write quorum has accepted it
+// in the leader's ballot.
+//
+// Lost or reordered messages never stall the log: every accept-phase message carries a sequence
+// number per (ballot, follower), a follower that sees a gap asks to be prepared again
+// (PrepareReq), and the leader resends Prepare to silent peers and a keep-alive Decide to the
+// others every resend timeout.
+//
+// Handlers for the two roles live in sequence_paxos_leader.cc and sequence_paxos_follower.cc.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "config.h"
+#include "messages.h"
+#include "storage.h"
+
+namespace paxoskv::paxos {
+
+enum class Role { kFollower, kLeader };
+// kRecover: just started or lost track of the leader's stream; waiting to be prepared again.
+enum class Phase { kRecover, kPrepare, kAccept };
+
+enum class ProposeResult {
+  kAccepted,    // appended, forwarded or buffered; watch decided entries for the outcome
+  kBufferFull,  // no leader is taking proposals and the buffer is full: retry later
+};
+
+class SequencePaxos {
+ public:
+  // `storage` must outlive this object. Starts in the recover phase and asks peers to prepare it.
+  SequencePaxos(const Config& config, Storage& storage);
+
+  // ---- inputs ----
+  // Ballot Leader Election elected `ballot`. If it is this node's, start a prepare phase.
+  void handle_leader(const Ballot& ballot);
+  void handle(const Message& message);
+  ProposeResult append(Entry entry);
+  // The connection to `peer` was re-established: messages on the old one may have been lost.
+  void reconnected(NodeId peer);
+  void tick();
+
+  // ---- outputs ----
+  void take_outgoing(std::vector<Message>& out);
+
+  // ---- state ----
+  Role role() const { return role_; }
+  Phase phase() const { return phase_; }
+  // The highest ballot promised; while leading, the leader's own ballot.
+  const Ballot& promise() const { return promise_; }
+  // The node this one believes leads, or kNoNode: itself while leading, else the hint from its
+  // promise or from leader election.
+  NodeId leader() const;
+  LogIndex decided_idx() const { return decided_idx_; }
+  LogIndex log_end() const { return storage_.log_end(); }
+  std::size_t buffered_proposals() const { return buffer_.size(); }
+
+ private:
+  // What the leader knows of one follower in its current ballot.
+  struct Progress {
+    NodeId node;
+    bool promised = false;
+    Promise promise;  // the latest promise, without its suffix
+    bool synced = false;           // AcceptSync sent: the follower is in our accept session
+    LogIndex accepted_idx;         // acknowledged with Accepted in this ballot
+    LogIndex next_idx;             // the next entry to send it
+    LogIndex decided_sent;         // the decided index it was last told
+    std::uint64_t seq = 0;         // the last sequence number sent to it
+    std::uint64_t idle_ticks = 0;  // ticks since anything was sent to it
+  };
+
+  // leader (sequence_paxos_leader.cc)
+  void become_leader(const Ballot& ballot);
+  void handle_promise(NodeId from, const Promise& promise);
+  void adopt_and_start_accept();
+  void send_accept_sync(Progress& follower);
+  void handle_accepted(NodeId from, const Accepted& accepted);
+  void handle_prepare_req(NodeId from);
+  void handle_not_accepted(const NotAccepted& rejection);
+  void handle_proposal_forward(const ProposalForward& forward);
+  void try_decide();
+  void leader_tick();
+  void emit_accepts(std::vector<Message>& out);
+  void send_prepare(NodeId to);
+  Progress* progress_of(NodeId node);
+  LogIndex sync_point(const Progress& follower) const;
+  // Reads log entries from `from` up to `to`, cut to the batch limits (at least one entry).
+  void read_batch(LogIndex from, LogIndex to, std::vector<Entry>& out) const;
+
+  // follower (sequence_paxos_follower.cc)
+  void handle_prepare(NodeId from, const Prepare& prepare);
+  void handle_accept_sync(NodeId from, const AcceptSync& sync);
+  void handle_accept_decide(NodeId from, const AcceptDecide& accept);
+  void handle_decide(NodeId from, const Decide& decide);
+  // Checks an accept-phase message's ballot and sequence number; false means drop it.
+  bool accept_session_message(NodeId from, const Ballot& ballot, std::uint64_t seq);
+  // Appends the entries at `start` that extend this log (those below log_end are already here:
+  // in one ballot a follower's log is a prefix of the leader's). False on a gap.
+  bool append_from(LogIndex start, std::span<const Entry> entries);
+  // Asks `to` (or every peer when kNoNode) to prepare this node again; rate-limited unless forced.
+  void request_prepare(NodeId to, bool force = false);
+  void follower_tick();
+  void emit_follower(std::vector<Message>& out);
+
+  // both
+  void set_decided(LogIndex index);
+  void flush_buffer_to_log();
+  void send(NodeId to, Payload payload);
+
+  Config config_;
+  Quorum quorum_;
+  Storage& storage_;
+  std::vector<NodeId> peers_;  // sorted, without this node
+
+  Role role_ = Role::kFollower;
+  Phase phase_ = Phase::kRecover;
+  Ballot promise_;           // cached storage_.promise()
+  LogIndex decided_idx_;     // cached storage_.decided_idx()
+
+  NodeId leader_hint_ = kNoNode;  // from leader election, for a follower without a leader
+
+  // leader
+  std::vector<Progress> progress_;  // one per peer, in peers_ order
+  Ballot adopted_round_;            // accepted round of the log adopted in the prepare phase
+  LogIndex adopted_end_;            // end of that log
+  // Promises with their suffixes, by sender; kept during the prepare phase only.
+  std::vector<std::pair<NodeId, Promise>> promises_;
+
+  // follower
+  std::uint64_t last_seq_ = 0;        // last accept-phase sequence number taken in this ballot
+  bool accepted_dirty_ = false;       // an Accepted is owed to the leader
+  std::uint64_t ticks_since_prepare_req_ = 0;  // rate limit for PrepareReq
+  bool prepare_req_sent_ = false;
+
+  // proposals waiting for a leader (or for this leader's accept phase)
+  std::vector<Entry> buffer_;
+  // proposals to forward to the leader at the next take_outgoing
+  std::vector<Entry> forward_;
+
+  std::uint64_t resend_ticks_ = 0;
+  std::vector<Message> outgoing_;
+};
+
+}  // namespace paxoskv::paxos

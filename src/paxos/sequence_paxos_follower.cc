@@ -1,0 +1,167 @@
+// Sequence Paxos, follower side: promising, syncing with the leader's log, accepting streamed
+// entries, learning decisions, and asking to be prepared again when the stream broke.
+#include <algorithm>
+
+#include "assert.h"
+#include "sequence_paxos.h"
+
+namespace paxoskv::paxos {
+
+void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
+  if (prepare.ballot < promise_) {
+    send(from, NotAccepted{promise_});
+    return;
+  }
+  PAXOS_ASSERT(prepare.ballot.pid == from, "a Prepare comes from its ballot's owner");
+  PAXOS_ASSERT(!(role_ == Role::kLeader && prepare.ballot == promise_), "one leader per ballot");
+  if (prepare.ballot != promise_) {
+    // A new ballot starts a new accept session; sequence numbers of the old one mean nothing.
+    last_seq_ = 0;
+    promise_ = prepare.ballot;
+    storage_.set_promise(promise_);
+  }
+  if (role_ == Role::kLeader) {
+    // Pre-empted. Our buffered proposals will go to the new leader once it accepts.
+    role_ = Role::kFollower;
+    progress_.clear();
+    promises_.clear();
+  }
+  phase_ = Phase::kPrepare;
+  accepted_dirty_ = false;
+  prepare_req_sent_ = false;
+  ticks_since_prepare_req_ = 0;
+  leader_hint_ = from;
+
+  // Send the leader the part of our log it lacks, if ours is more up to date (paper §5.1).
+  const Ballot own_round = storage_.accepted_round();
+  const LogIndex own_end = storage_.log_end();
+  Promise promise{promise_, own_round, own_end, decided_idx_, own_end, {}};
+  if (own_round > prepare.accepted_round) {
+    // A newer round's log holds every entry decided before it, so it reaches the leader's
+    // decided index and the leader can take everything after that from us.
+    PAXOS_ASSERT(prepare.decided_idx <= own_end, "newer log shorter than a decided prefix");
+    promise.suffix_start = prepare.decided_idx;
+  } else if (own_round == prepare.accepted_round && own_end > prepare.accepted_idx) {
+    promise.suffix_start = prepare.accepted_idx;
+  }
+  if (promise.suffix_start < own_end) storage_.read(promise.suffix_start, own_end, promise.suffix);
+  send(from, std::move(promise));
+}
+
+bool SequencePaxos::append_from(LogIndex start, std::span<const Entry> entries) {
+  const LogIndex end = storage_.log_end();
+  if (start > end) return false;
+  const std::uint64_t overlap = end - start;
+  if (overlap < entries.size()) storage_.append(entries.subspan(overlap));
+  return true;
+}
+
+void SequencePaxos::handle_accept_sync(NodeId from, const AcceptSync& sync) {
+  if (sync.ballot != promise_) {
+    if (sync.ballot < promise_) send(from, NotAccepted{promise_});
+    return;
+  }
+  PAXOS_ASSERT(role_ == Role::kFollower, "a leader never receives its own AcceptSync");
+  if (sync.seq <= last_seq_) return;  // an older session message, overtaken
+  if (storage_.accepted_round() == sync.ballot) {
+    // Already accepted in this ballot: our log is a prefix of the leader's.
+    if (!append_from(sync.sync_idx, sync.suffix)) {
+      request_prepare(from);
+      return;
+    }
+  } else {
+    if (sync.sync_idx > storage_.log_end()) {
+      // Computed from a promise we made before losing part of our log (a crash): ask again.
+      request_prepare(from);
+      return;
+    }
+    // We never accepted in this ballot, so our decided index is the one we promised with.
+    PAXOS_ASSERT(sync.sync_idx >= decided_idx_, "AcceptSync would cut decided entries");
+    storage_.truncate(sync.sync_idx);
+    storage_.append(sync.suffix);
+    storage_.set_accepted_round(sync.ballot);
+  }
+  phase_ = Phase::kAccept;
+  last_seq_ = sync.seq;
+  accepted_dirty_ = true;
+  set_decided(std::min(sync.decided_idx, storage_.log_end()));
+  // Proposals made here while there was no leader can go to it now.
+  for (Entry& e : buffer_) forward_.push_back(std::move(e));
+  buffer_.clear();
+}
+
+bool SequencePaxos::accept_session_message(NodeId from, const Ballot& ballot, std::uint64_t seq) {
+  if (ballot != promise_) {
+    if (ballot < promise_) send(from, NotAccepted{promise_});
+    return false;
+  }
+  if (role_ == Role::kLeader) return false;
+  if (seq <= last_seq_) return false;  // duplicate or overtaken
+  if (phase_ != Phase::kAccept || seq != last_seq_ + 1) {
+    // We missed the AcceptSync or a message in between: the stream cannot be trusted.
+    request_prepare(from);
+    return false;
+  }
+  return true;
+}
+
+void SequencePaxos::handle_accept_decide(NodeId from, const AcceptDecide& accept) {
+  if (!accept_session_message(from, accept.ballot, accept.seq)) return;
+  if (!append_from(accept.start_idx, accept.entries)) {
+    request_prepare(from);
+    return;
+  }
+  last_seq_ = accept.seq;
+  accepted_dirty_ = true;
+  set_decided(std::min(accept.decided_idx, storage_.log_end()));
+}
+
+void SequencePaxos::handle_decide(NodeId from, const Decide& decide) {
+  if (!accept_session_message(from, decide.ballot, decide.seq)) return;
+  last_seq_ = decide.seq;
+  // Answer even when nothing changed, so a leader that lost our last Accepted learns it again.
+  accepted_dirty_ = true;
+  set_decided(std::min(decide.decided_idx, storage_.log_end()));
+}
+
+void SequencePaxos::request_prepare(NodeId to, bool force) {
+  PAXOS_ASSERT(role_ == Role::kFollower, "only followers ask to be prepared");
+  phase_ = Phase::kRecover;
+  accepted_dirty_ = false;
+  if (prepare_req_sent_ && !force && ticks_since_prepare_req_ < config_.resend_timeout_ticks) {
+    return;
+  }
+  prepare_req_sent_ = true;
+  ticks_since_prepare_req_ = 0;
+  if (to != kNoNode) {
+    send(to, PrepareReq{promise_});
+  } else {
+    for (NodeId peer : peers_) send(peer, PrepareReq{promise_});
+  }
+}
+
+void SequencePaxos::follower_tick() {
+  ++ticks_since_prepare_req_;
+  if (phase_ == Phase::kAccept) return;
+  // Waiting to be prepared (recover) or for the AcceptSync after our promise (prepare): if it
+  // takes a resend timeout, ask again; the request or the answer may have been lost.
+  if (ticks_since_prepare_req_ < config_.resend_timeout_ticks) return;
+  request_prepare(leader());
+}
+
+void SequencePaxos::emit_follower(std::vector<Message>& out) {
+  if (phase_ != Phase::kAccept) return;
+  const NodeId to = promise_.pid;
+  if (accepted_dirty_) {
+    out.push_back(Message{config_.node_id, to, config_.config_id,
+                          Accepted{promise_, storage_.log_end()}});
+    accepted_dirty_ = false;
+  }
+  if (!forward_.empty()) {
+    out.push_back(Message{config_.node_id, to, config_.config_id,
+                          ProposalForward{std::move(forward_)}});
+    forward_.clear();
+  }
+}
+
+}  // namespace paxoskv::paxos

@@ -1,0 +1,248 @@
+// Sequence Paxos, leader side: prepare phase, log adoption, AcceptSync, streaming AcceptDecide,
+// deciding, and resends.
+#include <algorithm>
+
+#include "assert.h"
+#include "sequence_paxos.h"
+
+namespace paxoskv::paxos {
+
+void SequencePaxos::become_leader(const Ballot& ballot) {
+  PAXOS_ASSERT(ballot.pid == config_.node_id && ballot > promise_, "leader needs a fresh ballot");
+  promise_ = ballot;
+  storage_.set_promise(ballot);
+  role_ = Role::kLeader;
+  phase_ = Phase::kPrepare;
+  resend_ticks_ = 0;
+  // Proposals that were on their way to the old leader are now ours to order.
+  for (Entry& e : forward_) buffer_.push_back(std::move(e));
+  forward_.clear();
+  progress_.clear();
+  promises_.clear();
+  for (NodeId peer : peers_) {
+    Progress p;
+    p.node = peer;
+    progress_.push_back(p);
+  }
+  for (NodeId peer : peers_) send_prepare(peer);
+  // With a read quorum of one (a single-node cluster) our own promise is enough.
+  if (quorum_.is_read_quorum(1)) adopt_and_start_accept();
+}
+
+void SequencePaxos::send_prepare(NodeId to) {
+  PAXOS_ASSERT(role_ == Role::kLeader, "only a leader prepares");
+  Progress* p = progress_of(to);
+  if (!p) return;
+  p->promised = false;
+  p->synced = false;
+  p->idle_ticks = 0;
+  send(to, Prepare{promise_, decided_idx_, storage_.accepted_round(), storage_.log_end()});
+}
+
+SequencePaxos::Progress* SequencePaxos::progress_of(NodeId node) {
+  for (Progress& p : progress_) {
+    if (p.node == node) return &p;
+  }
+  return nullptr;
+}
+
+void SequencePaxos::handle_promise(NodeId from, const Promise& promise) {
+  if (role_ != Role::kLeader || promise.ballot != promise_) return;
+  Progress* p = progress_of(from);
+  if (!p) return;
+  p->promise = Promise{promise.ballot, promise.accepted_round, promise.accepted_idx,
+                       promise.decided_idx, promise.suffix_start, {}};
+  p->promised = true;
+  if (phase_ == Phase::kPrepare) {
+    // Keep the suffix until the quorum is complete; a resent promise replaces the earlier one.
+    auto known = std::find_if(promises_.begin(), promises_.end(),
+                              [&](const auto& q) { return q.first == from; });
+    if (known != promises_.end()) {
+      known->second = promise;
+    } else {
+      promises_.emplace_back(from, promise);
+    }
+    std::size_t promised = 1;  // ourselves
+    for (const Progress& q : progress_) promised += q.promised ? 1 : 0;
+    if (quorum_.is_read_quorum(promised)) adopt_and_start_accept();
+  } else {
+    // A late promise: the log is already chosen, bring this follower up to date with it.
+    send_accept_sync(*p);
+  }
+}
+
+void SequencePaxos::adopt_and_start_accept() {
+  PAXOS_ASSERT(role_ == Role::kLeader && phase_ == Phase::kPrepare, "adopt once, when preparing");
+  // The most up-to-date log has the largest accepted round, then the most entries (paper §5.1).
+  const Ballot own_round = storage_.accepted_round();
+  const Promise* best = nullptr;
+  Ballot best_round = own_round;
+  LogIndex best_end = storage_.log_end();
+  LogIndex max_decided = decided_idx_;
+  for (const auto& [from, q] : promises_) {
+    max_decided = std::max(max_decided, q.decided_idx);
+    if (q.accepted_round > best_round ||
+        (q.accepted_round == best_round && q.accepted_idx > best_end)) {
+      best = &q;
+      best_round = q.accepted_round;
+      best_end = q.accepted_idx;
+    }
+  }
+  if (best) {
+    // The suffix starts where our log stops agreeing with the better one: at our decided index
+    // when its round is newer, at our end when it is the same round and longer.
+    PAXOS_ASSERT(best->suffix_start >= decided_idx_, "adoption would cut decided entries");
+    PAXOS_ASSERT(best->suffix_start <= storage_.log_end(), "adopted suffix leaves a hole");
+    PAXOS_ASSERT(best->suffix_start + best->suffix.size() == best->accepted_idx,
+                 "promise suffix does not reach the promised end");
+    storage_.truncate(best->suffix_start);
+    storage_.append(best->suffix);
+  }
+  // Every decided entry is in the adopted log: a write quorum accepted it and our read quorum
+  // intersects that write quorum, and the newest round's log extends every older choice.
+  PAXOS_ASSERT(max_decided <= storage_.log_end(), "adopted log lacks a decided entry");
+  adopted_round_ = best_round;
+  adopted_end_ = storage_.log_end();
+  promises_.clear();
+
+  storage_.set_accepted_round(promise_);
+  phase_ = Phase::kAccept;
+  set_decided(max_decided);
+  flush_buffer_to_log();
+  for (Progress& p : progress_) {
+    if (p.promised) send_accept_sync(p);
+  }
+  try_decide();
+}
+
+LogIndex SequencePaxos::sync_point(const Progress& follower) const {
+  const Promise& q = follower.promise;
+  // Within one round every acceptor's log is a prefix of that round's leader log. A follower
+  // that accepted in our ballot holds a prefix of our log; one of the adopted round agrees with
+  // us up to the adopted end; any other agrees only on what it knows is decided.
+  if (q.accepted_round == promise_) return q.accepted_idx;
+  if (q.accepted_round == adopted_round_) return std::min(q.accepted_idx, adopted_end_);
+  return q.decided_idx;
+}
+
+void SequencePaxos::read_batch(LogIndex from, LogIndex to, std::vector<Entry>& out) const {
+  PAXOS_ASSERT(from < to, "a batch holds at least one entry");
+  to = std::min(to, from + config_.batch_entries_max);
+  const std::size_t first = out.size();
+  storage_.read(from, to, out);
+  std::size_t bytes = 0;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    bytes += out[i].size();
+    if (bytes > config_.batch_bytes_max && i > first) {
+      out.resize(i);
+      break;
+    }
+  }
+}
+
+void SequencePaxos::send_accept_sync(Progress& p) {
+  const LogIndex sync_idx = sync_point(p);
+  PAXOS_ASSERT(sync_idx <= storage_.log_end(), "sync point beyond the leader's log");
+  PAXOS_ASSERT(sync_idx >= p.promise.decided_idx || p.promise.accepted_round == promise_,
+               "sync point below what the follower decided");
+  AcceptSync sync{promise_, ++p.seq, decided_idx_, sync_idx, {}};
+  if (sync_idx < storage_.log_end()) read_batch(sync_idx, storage_.log_end(), sync.suffix);
+  p.synced = true;
+  p.next_idx = sync_idx + sync.suffix.size();
+  p.decided_sent = decided_idx_;
+  p.idle_ticks = 0;
+  send(p.node, std::move(sync));
+}
+
+void SequencePaxos::handle_accepted(NodeId from, const Accepted& accepted) {
+  if (role_ != Role::kLeader || phase_ != Phase::kAccept || accepted.ballot != promise_) return;
+  Progress* p = progress_of(from);
+  if (!p) return;
+  PAXOS_ASSERT(accepted.accepted_idx <= storage_.log_end(), "follower accepted beyond our log");
+  if (accepted.accepted_idx <= p->accepted_idx) return;
+  p->accepted_idx = accepted.accepted_idx;
+  try_decide();
+}
+
+void SequencePaxos::try_decide() {
+  if (role_ != Role::kLeader || phase_ != Phase::kAccept) return;
+  // The largest index that a write quorum has accepted in this ballot. The leader's own log counts
+  // in full: the driver makes it durable before any follower can acknowledge (storage.h, rule 3).
+  std::vector<LogIndex> accepted;
+  accepted.reserve(progress_.size() + 1);
+  accepted.push_back(storage_.log_end());
+  for (const Progress& p : progress_) accepted.push_back(p.accepted_idx);
+  const std::size_t w = quorum_.write_quorum_size();
+  PAXOS_ASSERT(w >= 1 && w <= accepted.size(), "write quorum fits the cluster");
+  std::nth_element(accepted.begin(), accepted.begin() + static_cast<std::ptrdiff_t>(w - 1),
+                   accepted.end(), std::greater<>());
+  set_decided(accepted[w - 1]);
+}
+
+void SequencePaxos::handle_prepare_req(NodeId from) {
+  if (role_ == Role::kLeader) send_prepare(from);
+}
+
+void SequencePaxos::handle_not_accepted(const NotAccepted& rejection) {
+  if (role_ != Role::kLeader || rejection.promise <= promise_) return;
+  // Someone promised a higher ballot: we no longer lead. Leader election learns of the ballot
+  // from the facade; we wait to be prepared by whoever leads now.
+  role_ = Role::kFollower;
+  phase_ = Phase::kRecover;
+  progress_.clear();
+  promises_.clear();
+  leader_hint_ = rejection.promise.pid;
+}
+
+void SequencePaxos::handle_proposal_forward(const ProposalForward& forward) {
+  if (role_ == Role::kLeader && phase_ == Phase::kAccept) {
+    storage_.append(forward.entries);
+    try_decide();
+    return;
+  }
+  for (const Entry& e : forward.entries) {
+    // Best effort while there is no accepting leader: what does not fit is dropped and the client
+    // retries, exactly as if the forward had been lost on the wire.
+    (void)append(e);
+  }
+}
+
+void SequencePaxos::leader_tick() {
+  for (Progress& p : progress_) ++p.idle_ticks;
+  if (++resend_ticks_ < config_.resend_timeout_ticks) return;
+  resend_ticks_ = 0;
+  for (Progress& p : progress_) {
+    if (!p.promised) send_prepare(p.node);
+  }
+}
+
+void SequencePaxos::emit_accepts(std::vector<Message>& out) {
+  const LogIndex end = storage_.log_end();
+  for (Progress& p : progress_) {
+    if (!p.synced) continue;
+    bool sent = false;
+    // Pipelining: keep sending while the follower's unacknowledged window has room.
+    while (p.next_idx < end) {
+      const LogIndex limit = std::min(end, p.accepted_idx + config_.pipeline_entries_max);
+      if (limit <= p.next_idx) break;
+      AcceptDecide accept{promise_, ++p.seq, decided_idx_, p.next_idx, {}};
+      read_batch(p.next_idx, limit, accept.entries);
+      p.next_idx = p.next_idx + accept.entries.size();
+      out.push_back(Message{config_.node_id, p.node, config_.config_id, std::move(accept)});
+      sent = true;
+    }
+    if (!sent && (decided_idx_ > p.decided_sent || p.idle_ticks >= config_.resend_timeout_ticks)) {
+      // Nothing to stream: tell the decided index, or keep the session alive so that a follower
+      // that missed our last message finds out by the sequence number.
+      out.push_back(Message{config_.node_id, p.node, config_.config_id,
+                            Decide{promise_, ++p.seq, decided_idx_}});
+      sent = true;
+    }
+    if (sent) {
+      p.decided_sent = decided_idx_;
+      p.idle_ticks = 0;
+    }
+  }
+}
+
+}  // namespace paxoskv::paxos

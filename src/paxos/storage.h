@@ -1,0 +1,57 @@
+// The replica's persistent state, behind a narrow interface.
+//
+// Durability contract
+// -------------------
+// 1. Reads see every earlier write at once, durable or not.
+// 2. Writes become durable only by `sync()` (called by the driver, never by the core). All the
+//    writes made between two `sync()` calls form one batch that becomes durable atomically: after
+//    a crash the storage holds the state as of some completed `sync()`, never a part of a batch.
+//    This is what lets a disk-backed implementation group many writes under one fsync (group
+//    commit) and lets the core write in any order inside one event.
+// 3. The driver may send a message obtained from `OmniPaxos::take_outgoing()`, and may acknowledge
+//    decided entries to clients, only once every write made before that call is durable. The
+//    driver may keep handling events while an earlier batch is being synced (for example on an
+//    I/O thread) as long as it holds back the messages and replies that depend on it.
+// 4. Failure: an implementation that cannot write or sync must not return as if it had. A disk
+//    implementation ends the process with a clear message (never continue after a failed fsync);
+//    the core therefore treats every call as succeeding.
+// 5. The log is a sequence of entries at indices [0, log_end()). `truncate` only ever removes a
+//    suffix that is not decided; the core asserts this.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "types.h"
+
+namespace paxoskv::paxos {
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // ---- the log ----
+  virtual LogIndex log_end() const = 0;
+  // Appends `entries` at log_end().
+  virtual void append(std::span<const Entry> entries) = 0;
+  // Removes every entry at or after `from` (no-op when from >= log_end()).
+  virtual void truncate(LogIndex from) = 0;
+  // Appends the entries [from, to) to `out`; requires from <= to <= log_end().
+  virtual void read(LogIndex from, LogIndex to, std::vector<Entry>& out) const = 0;
+
+  // ---- Sequence Paxos metadata ----
+  virtual Ballot promise() const = 0;
+  virtual void set_promise(const Ballot& ballot) = 0;
+  // The ballot in which the current log was last accepted (paper: n_a).
+  virtual Ballot accepted_round() const = 0;
+  virtual void set_accepted_round(const Ballot& ballot) = 0;
+  virtual LogIndex decided_idx() const = 0;
+  virtual void set_decided_idx(LogIndex index) = 0;
+
+  // ---- durability ----
+  // Makes every earlier write durable (see the contract above).
+  virtual void sync() = 0;
+};
+
+}  // namespace paxoskv::paxos
