@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev # unit and scenario tests
   librapidcheck-dev         # property tests
   libbenchmark-dev          # micro-benchmarks
+  libcli11-dev              # command-line parsing
 )
 
 missing=()

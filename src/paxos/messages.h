@@ -67,8 +67,9 @@ struct Promise {
   }
 };
 
-// Leader -> promised follower: replace your log from `sync_idx` on with `suffix`. Starts (or
-// restarts) the follower's accept-phase session: `seq` numbers every later message of it.
+// Leader -> promised follower: replace your log from `sync_idx` on with `suffix`, which runs to
+// the end of the leader's log (never a partial batch: see SequencePaxos::send_accept_sync). Starts
+// (or restarts) the follower's accept-phase session: `seq` numbers every later message of it.
 struct AcceptSync {
   Ballot ballot;
   std::uint64_t seq = 0;
@@ -135,12 +136,17 @@ struct NotAccepted {
   }
 };
 
-// Follower -> leader: proposals a client made at the follower.
+// Follower -> leader: proposals a client made at the follower. `session` is the sequence number
+// of the AcceptSync that started the follower's accept session and `seq` counts forwards within
+// it, so that the leader drops a duplicated or stale forward instead of deciding it twice.
 struct ProposalForward {
+  Ballot ballot;
+  std::uint64_t session = 0;
+  std::uint64_t seq = 0;
   std::vector<Entry> entries;
   template <class A>
   void serialize(A& a) {
-    a(entries);
+    a(ballot, session, seq, entries);
   }
 };
 

@@ -61,7 +61,7 @@ void SequencePaxos::handle(const Message& m) {
         } else if constexpr (std::is_same_v<T, NotAccepted>) {
           handle_not_accepted(p);
         } else if constexpr (std::is_same_v<T, ProposalForward>) {
-          handle_proposal_forward(p);
+          handle_proposal_forward(m.from, p);
         }
         // Heartbeats belong to leader election and never reach Sequence Paxos.
       },

@@ -73,6 +73,8 @@ class SequencePaxos {
     LogIndex next_idx;             // the next entry to send it
     LogIndex decided_sent;         // the decided index it was last told
     std::uint64_t seq = 0;         // the last sequence number sent to it
+    std::uint64_t forward_session = 0;  // the last ProposalForward taken from it: its session
+    std::uint64_t forward_seq = 0;      // and its number within that session
     std::uint64_t idle_ticks = 0;  // ticks since anything was sent to it
   };
 
@@ -84,7 +86,7 @@ class SequencePaxos {
   void handle_accepted(NodeId from, const Accepted& accepted);
   void handle_prepare_req(NodeId from);
   void handle_not_accepted(const NotAccepted& rejection);
-  void handle_proposal_forward(const ProposalForward& forward);
+  void handle_proposal_forward(NodeId from, const ProposalForward& forward);
   void try_decide();
   void leader_tick();
   void emit_accepts(std::vector<Message>& out);
@@ -135,6 +137,8 @@ class SequencePaxos {
 
   // follower
   std::uint64_t last_seq_ = 0;        // last accept-phase sequence number taken in this ballot
+  std::uint64_t session_ = 0;         // sequence number of the AcceptSync that began our session
+  std::uint64_t forward_seq_ = 0;     // ProposalForwards sent in this session
   bool accepted_dirty_ = false;       // an Accepted is owed to the leader
   std::uint64_t ticks_since_prepare_req_ = 0;  // rate limit for PrepareReq
   bool prepare_req_sent_ = false;

@@ -26,8 +26,12 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
     progress_.clear();
     promises_.clear();
   }
-  phase_ = Phase::kPrepare;
-  accepted_dirty_ = false;
+  // A repeated Prepare of the ballot we already accept in (a resend, or our PrepareReq answered)
+  // gets a fresh promise but keeps the session: the leader's AcceptSync will continue it.
+  if (!(phase_ == Phase::kAccept && storage_.accepted_round() == promise_)) {
+    phase_ = Phase::kPrepare;
+    accepted_dirty_ = false;
+  }
   prepare_req_sent_ = false;
   ticks_since_prepare_req_ = 0;
   leader_hint_ = from;
@@ -83,6 +87,8 @@ void SequencePaxos::handle_accept_sync(NodeId from, const AcceptSync& sync) {
   }
   phase_ = Phase::kAccept;
   last_seq_ = sync.seq;
+  session_ = sync.seq;
+  forward_seq_ = 0;
   accepted_dirty_ = true;
   set_decided(std::min(sync.decided_idx, storage_.log_end()));
   // Proposals made here while there was no leader can go to it now.
@@ -142,9 +148,11 @@ void SequencePaxos::request_prepare(NodeId to, bool force) {
 
 void SequencePaxos::follower_tick() {
   ++ticks_since_prepare_req_;
-  if (phase_ == Phase::kAccept) return;
-  // Waiting to be prepared (recover) or for the AcceptSync after our promise (prepare): if it
-  // takes a resend timeout, ask again; the request or the answer may have been lost.
+  // Waiting to be prepared again: if it takes a resend timeout, ask again, since the request or
+  // the answer may have been lost. (After a promise nothing is needed here: the leader resends
+  // Prepare until it has our promise, and after a lost AcceptSync its next message reveals the
+  // gap.)
+  if (phase_ != Phase::kRecover) return;
   if (ticks_since_prepare_req_ < config_.resend_timeout_ticks) return;
   request_prepare(leader());
 }
@@ -159,7 +167,7 @@ void SequencePaxos::emit_follower(std::vector<Message>& out) {
   }
   if (!forward_.empty()) {
     out.push_back(Message{config_.node_id, to, config_.config_id,
-                          ProposalForward{std::move(forward_)}});
+                          ProposalForward{promise_, session_, ++forward_seq_, std::move(forward_)}});
     forward_.clear();
   }
 }

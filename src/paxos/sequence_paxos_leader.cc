@@ -65,8 +65,10 @@ void SequencePaxos::handle_promise(NodeId from, const Promise& promise) {
     std::size_t promised = 1;  // ourselves
     for (const Progress& q : progress_) promised += q.promised ? 1 : 0;
     if (quorum_.is_read_quorum(promised)) adopt_and_start_accept();
-  } else {
-    // A late promise: the log is already chosen, bring this follower up to date with it.
+  } else if (!p->synced) {
+    // A late promise: the log is already chosen, bring this follower up to date with it. A
+    // promise for a follower already synced since our last Prepare is a duplicate: syncing again
+    // would only restart its session.
     send_accept_sync(*p);
   }
 }
@@ -146,7 +148,10 @@ void SequencePaxos::send_accept_sync(Progress& p) {
   PAXOS_ASSERT(sync_idx >= p.promise.decided_idx || p.promise.accepted_round == promise_,
                "sync point below what the follower decided");
   AcceptSync sync{promise_, ++p.seq, decided_idx_, sync_idx, {}};
-  if (sync_idx < storage_.log_end()) read_batch(sync_idx, storage_.log_end(), sync.suffix);
+  // The whole suffix, never a batch of it: a follower that takes our round must hold every entry
+  // chosen before it. A follower holding our round with only part of our log could later win an
+  // adoption and lose chosen entries (found by the simulator, seed 3, when this was batched).
+  storage_.read(sync_idx, storage_.log_end(), sync.suffix);
   p.synced = true;
   p.next_idx = sync_idx + sync.suffix.size();
   p.decided_sent = decided_idx_;
@@ -194,17 +199,21 @@ void SequencePaxos::handle_not_accepted(const NotAccepted& rejection) {
   leader_hint_ = rejection.promise.pid;
 }
 
-void SequencePaxos::handle_proposal_forward(const ProposalForward& forward) {
-  if (role_ == Role::kLeader && phase_ == Phase::kAccept) {
-    storage_.append(forward.entries);
-    try_decide();
+void SequencePaxos::handle_proposal_forward(NodeId from, const ProposalForward& forward) {
+  // Only the accept session the follower forwarded in may take the entries, once. Anything else
+  // (a stale leader, an old session, a duplicate) is dropped, exactly as if it had been lost on the
+  // wire: the client retries, and deciding an entry twice is never an option.
+  if (role_ != Role::kLeader || phase_ != Phase::kAccept || forward.ballot != promise_) return;
+  Progress* p = progress_of(from);
+  // Forwards are numbered (session, seq), increasing on the follower's FIFO link; anything not
+  // beyond the last one taken is a duplicate.
+  if (!p || std::pair(forward.session, forward.seq) <= std::pair(p->forward_session, p->forward_seq)) {
     return;
   }
-  for (const Entry& e : forward.entries) {
-    // Best effort while there is no accepting leader: what does not fit is dropped and the client
-    // retries, exactly as if the forward had been lost on the wire.
-    (void)append(e);
-  }
+  p->forward_session = forward.session;
+  p->forward_seq = forward.seq;
+  storage_.append(forward.entries);
+  try_decide();
 }
 
 void SequencePaxos::leader_tick() {

@@ -1,0 +1,243 @@
+#include "random_run.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace paxoskv::sim {
+
+using paxos::NodeId;
+
+paxos::Config default_sim_config() {
+  paxos::Config c;
+  c.election_timeout_ticks = 10;
+  c.resend_timeout_ticks = 5;
+  c.batch_entries_max = 8;  // small, so that batching and chunked AcceptSync get exercised
+  c.batch_bytes_max = 256;
+  c.pipeline_entries_max = 64;
+  c.proposal_buffer_entries_max = 256;
+  return c;
+}
+
+std::string RunResult::summary() const {
+  return "seed=" + std::to_string(seed) + " nodes=" + std::to_string(nodes) +
+         " decided=" + std::to_string(decided) + " leader_changes=" +
+         std::to_string(leader_changes) + " faults=crash:" + std::to_string(crashes) +
+         ",partition:" + std::to_string(partitions) + ",drop:" + std::to_string(dropped) +
+         ",dup:" + std::to_string(duplicated) + " proposals=" + std::to_string(proposals) +
+         " recovery_ticks=" + std::to_string(election_ticks) + "+" +
+         std::to_string(commit_ticks) + (violation.empty() ? " ok" : " VIOLATION");
+}
+
+namespace {
+
+// Draws and applies faults during the fault phase.
+class Nemesis {
+ public:
+  Nemesis(SimCluster& cluster, RunResult& result) : c_(cluster), rng_(cluster.rng()), r_(result) {
+    // Each run gets its own weather.
+    crash_rate_ = rng_.chance(0.8) ? rng_.unit() * 0.01 : 0;
+    partition_rate_ = rng_.chance(0.8) ? rng_.unit() * 0.01 : 0;
+    proposal_rate_ = 0.05 + rng_.unit() * 0.6;
+    NetworkFaults f;
+    f.drop_rate = rng_.chance(0.7) ? rng_.unit() * 0.1 : 0;
+    f.duplicate_rate = rng_.chance(0.5) ? rng_.unit() * 0.05 : 0;
+    f.delay_ticks_min = 1;
+    f.delay_ticks_max = rng_.between(1, 3);
+    f.fifo_links = rng_.chance(0.6);
+    c_.network().set_faults(f);
+  }
+
+  void step() {
+    const auto& ids = c_.node_ids();
+    const std::uint64_t now = c_.now();
+    // Restarts and heals that are due.
+    for (auto it = restarts_.begin(); it != restarts_.end();) {
+      if (it->second <= now) {
+        c_.restart(it->first);
+        it = restarts_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (heal_at_ != 0 && heal_at_ <= now) {
+      c_.heal_network();
+      heal_at_ = 0;
+    }
+    if (rng_.chance(crash_rate_)) {
+      // Usually one node; sometimes a majority or everyone at once.
+      std::size_t count = 1;
+      if (rng_.chance(0.15)) count = ids.size() / 2 + 1;
+      if (rng_.chance(0.05)) count = ids.size();
+      std::vector<NodeId> victims = ids;
+      rng_.shuffle(victims);
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!c_.alive(victims[i])) continue;
+        c_.crash(victims[i]);
+        restarts_.emplace_back(victims[i], now + rng_.between(5, 150));
+        ++r_.crashes;
+      }
+    }
+    if (heal_at_ == 0 && rng_.chance(partition_rate_)) {
+      partition();
+      heal_at_ = now + rng_.between(20, 300);
+      ++r_.partitions;
+    }
+    if (rng_.chance(proposal_rate_)) {
+      NodeId at = rng_.pick(ids);
+      if (!c_.propose(at).empty()) ++r_.proposals;
+    }
+  }
+
+  void heal() {
+    for (auto& [id, at] : restarts_) c_.restart(id);
+    restarts_.clear();
+    c_.heal_network();
+    heal_at_ = 0;
+  }
+
+ private:
+  void partition() {
+    std::vector<NodeId> ids = c_.node_ids();
+    rng_.shuffle(ids);
+    const std::size_t n = ids.size();
+    switch (rng_.below(6)) {
+      case 0: {  // a full split into two sides
+        std::size_t side = rng_.between(1, n - 1);
+        for (std::size_t i = 0; i < side; ++i) {
+          for (std::size_t j = side; j < n; ++j) c_.cut_both(ids[i], ids[j]);
+        }
+        break;
+      }
+      case 1:  // one node isolated (often the leader)
+        if (auto l = c_.leader(); l && rng_.chance(0.7)) {
+          c_.isolate(*l);
+        } else {
+          c_.isolate(ids[0]);
+        }
+        break;
+      case 2: {  // quorum-loss: only ids[0] stays connected to everyone
+        for (std::size_t i = 1; i < n; ++i) {
+          for (std::size_t j = i + 1; j < n; ++j) c_.cut_both(ids[i], ids[j]);
+        }
+        break;
+      }
+      case 3: {  // chained: a line ids[0] - ids[1] - ... - ids[n-1]
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t j = i + 2; j < n; ++j) c_.cut_both(ids[i], ids[j]);
+        }
+        break;
+      }
+      case 4: {  // random partial connectivity, some links one-way only
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t j = 0; j < n; ++j) {
+            if (i != j && rng_.chance(0.3)) c_.cut(ids[i], ids[j]);
+          }
+        }
+        break;
+      }
+      default: {  // constrained election: the leader is cut off from all but one node
+        NodeId l = c_.leader().value_or(ids[0]);
+        std::vector<NodeId> others;
+        for (NodeId id : ids) {
+          if (id != l) others.push_back(id);
+        }
+        for (std::size_t i = 1; i < others.size(); ++i) c_.cut_both(l, others[i]);
+        break;
+      }
+    }
+  }
+
+  SimCluster& c_;
+  testing::Rng& rng_;
+  RunResult& r_;
+  double crash_rate_ = 0;
+  double partition_rate_ = 0;
+  double proposal_rate_ = 0;
+  std::vector<std::pair<NodeId, std::uint64_t>> restarts_;
+  std::uint64_t heal_at_ = 0;  // when the current partition heals; 0 when there is none
+};
+
+}  // namespace
+
+RunResult run_random(const RunOptions& options) {
+  RunResult result;
+  result.seed = options.seed;
+  result.nodes = options.nodes;
+
+  SimOptions sim;
+  sim.nodes = options.nodes;
+  sim.seed = options.seed;
+  sim.config = default_sim_config();
+  sim.trace = options.trace;
+  // Group commit: nodes often keep unsynced writes and unsent messages across events, so that a
+  // crash loses them. Drawn from a stream of its own so the cluster's stream stays the seed's.
+  testing::Rng flush_rng(options.seed ^ 0x5eedf1a540000001ULL);
+  sim.eager_flush_rate = flush_rng.unit();
+  sim.end_of_step_flush_rate = 0.5 + flush_rng.unit() * 0.5;
+  SimCluster cluster(sim);
+
+  Nemesis nemesis(cluster, result);
+  for (std::uint64_t i = 0; i < options.fault_steps && cluster.violation().empty(); ++i) {
+    nemesis.step();
+    cluster.step();
+  }
+
+  // Faults stop: every node is up, every link works, messages are neither lost nor duplicated
+  // and links are FIFO, like TCP. Liveness: a stable leader within kElectionBoundTicks, then
+  // proposals at every node decided on every node within kCommitBoundTicks.
+  if (cluster.violation().empty()) {
+    nemesis.heal();
+    NetworkFaults calm;
+    calm.delay_ticks_max = 3;
+    cluster.network().set_faults(calm);
+    std::uint64_t healed_at = cluster.now();
+    // A leader is stable once it has been followed and seen happy by everyone for a whole
+    // heartbeat round plus a message delay: by then no reply from before it settled is still
+    // counted in anyone's round, so nobody takes over.
+    const std::uint64_t settle_ticks = sim.config.election_timeout_ticks + calm.delay_ticks_max;
+    std::optional<std::pair<NodeId, std::uint64_t>> stable_since;
+    bool elected = cluster.run_until(
+        [&] {
+          auto l = cluster.stable_leader();
+          if (!l) {
+            stable_since.reset();
+          } else if (!stable_since || stable_since->first != *l) {
+            stable_since = std::pair(*l, cluster.now());
+          }
+          return stable_since && cluster.now() - stable_since->second >= settle_ticks;
+        },
+        kElectionBoundTicks);
+    result.election_ticks = cluster.now() - healed_at;
+    if (!elected && cluster.violation().empty()) {
+      result.violation = "liveness: no stable leader " + std::to_string(kElectionBoundTicks) +
+                         " ticks after faults stopped\n" + cluster.describe();
+    }
+    if (elected) {
+      std::vector<paxos::Entry> fresh;
+      for (NodeId id : cluster.node_ids()) fresh.push_back(cluster.propose(id));
+      const std::uint64_t proposed_at = cluster.now();
+      bool committed = cluster.run_until(
+          [&] {
+            return cluster.decided_converged() &&
+                   std::all_of(fresh.begin(), fresh.end(), [&](const paxos::Entry& e) {
+                     return !e.empty() && cluster.decided_on_all_live(e);
+                   });
+          },
+          kCommitBoundTicks);
+      result.commit_ticks = cluster.now() - proposed_at;
+      if (!committed && cluster.violation().empty()) {
+        result.violation = "liveness: proposals not decided on every node " +
+                           std::to_string(kCommitBoundTicks) + " ticks after a stable leader\n" +
+                           cluster.describe();
+      }
+    }
+  }
+  if (!cluster.violation().empty()) result.violation = cluster.violation() + "\n" + cluster.describe();
+  result.decided = cluster.decided_count();
+  result.leader_changes = cluster.leader_changes();
+  result.dropped = cluster.network().dropped();
+  result.duplicated = cluster.network().duplicated();
+  return result;
+}
+
+}  // namespace paxoskv::sim

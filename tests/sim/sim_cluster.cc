@@ -1,0 +1,382 @@
+#include "sim_cluster.h"
+
+#include "paxos/assert.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace paxoskv::sim {
+
+using paxos::Ballot;
+using paxos::Entry;
+using paxos::LogIndex;
+using paxos::NodeId;
+using paxos::Phase;
+using paxos::Role;
+
+namespace {
+unsigned long long ull(std::uint64_t v) { return v; }
+}  // namespace
+
+std::string to_string(const Ballot& b) {
+  return "(" + std::to_string(b.n) + "," + std::to_string(b.priority) + "," +
+         std::to_string(b.pid.value()) + ")";
+}
+
+SimCluster::SimCluster(SimOptions options)
+    : options_(std::move(options)), rng_(options_.seed), network_(rng_) {
+  std::unordered_set<std::uint64_t> used;
+  while (ids_.size() < options_.nodes) {
+    std::uint64_t id = options_.dense_node_ids ? ids_.size() + 1 : rng_.between(1, 1000);
+    if (used.insert(id).second) ids_.push_back(NodeId(id));
+  }
+  std::sort(ids_.begin(), ids_.end());
+  for (NodeId id : ids_) {
+    auto n = std::make_unique<Node>();
+    n->id = id;
+    nodes_.push_back(std::move(n));
+  }
+  for (auto& n : nodes_) {
+    n->replica = std::make_unique<paxos::OmniPaxos>(config_for(n->id), n->storage);
+  }
+}
+
+paxos::Config SimCluster::config_for(NodeId id) const {
+  paxos::Config c = options_.config;
+  c.node_id = id;
+  c.nodes = ids_;
+  return c;
+}
+
+SimCluster::Node& SimCluster::node(NodeId id) {
+  for (auto& n : nodes_) {
+    if (n->id == id) return *n;
+  }
+  PAXOS_ASSERT(false, "unknown simulated node");
+  std::abort();
+}
+
+const SimCluster::Node& SimCluster::node(NodeId id) const {
+  return const_cast<SimCluster*>(this)->node(id);
+}
+
+bool SimCluster::alive(NodeId id) const { return node(id).replica != nullptr; }
+
+const paxos::OmniPaxos* SimCluster::replica(NodeId id) const { return node(id).replica.get(); }
+
+paxos::Status SimCluster::status(NodeId id) const {
+  const Node& n = node(id);
+  PAXOS_ASSERT(n.replica, "status of a crashed node");
+  return n.replica->status();
+}
+
+// ---- time ----
+
+void SimCluster::step() {
+  if (!violation_.empty()) return;
+  ++now_;
+  for (paxos::Message& m : network_.take_due(now_)) {
+    Node& n = node(m.to);
+    if (!n.replica) continue;  // lost: the destination is down
+    if (options_.trace) trace_message(m);
+    n.replica->handle(m);
+    if (rng_.chance(options_.eager_flush_rate)) flush(n);
+  }
+  for (auto& n : nodes_) {
+    if (n->replica) n->replica->tick();
+  }
+  for (auto& n : nodes_) {
+    if (n->replica && rng_.chance(options_.end_of_step_flush_rate)) flush(*n);
+  }
+  check_step();
+}
+
+void SimCluster::run(std::uint64_t ticks) {
+  for (std::uint64_t i = 0; i < ticks && violation_.empty(); ++i) step();
+}
+
+bool SimCluster::run_until(const std::function<bool()>& done, std::uint64_t max_ticks) {
+  for (std::uint64_t i = 0; i < max_ticks; ++i) {
+    if (done()) return true;
+    if (!violation_.empty()) return false;
+    step();
+  }
+  return done();
+}
+
+// The driver's half of the durability contract: take the outbox, make storage durable, then
+// send and expose decided entries.
+void SimCluster::flush(Node& n) {
+  scratch_out_.clear();
+  n.replica->take_outgoing(scratch_out_);
+  n.storage.sync();
+  for (paxos::Message& m : scratch_out_) network_.send(std::move(m), now_);
+  if (n.storage.durable().promise() < n.durable_promise) {
+    fail("promise decreased on node " + std::to_string(n.id.value()) + ": " +
+         to_string(n.durable_promise) + " -> " + to_string(n.storage.durable().promise()));
+  }
+  n.durable_promise = n.storage.durable().promise();
+  check_decided(n);
+}
+
+// Decided prefixes agree on all nodes, a decided entry never changes, and every decided entry
+// was proposed by a client and is decided at most once.
+void SimCluster::check_decided(Node& n) {
+  const LogIndex decided = n.replica->decided_idx();
+  if (decided <= n.checked_upto) {
+    n.checked_upto = std::min(n.checked_upto, decided);
+    return;
+  }
+  scratch_entries_.clear();
+  n.replica->read_decided(n.checked_upto, scratch_entries_);
+  for (std::size_t k = 0; k < scratch_entries_.size(); ++k) {
+    const std::uint64_t i = n.checked_upto.value() + k;
+    const Entry& e = scratch_entries_[k];
+    if (i < chosen_.size()) {
+      if (chosen_[i] != e) {
+        fail("node " + std::to_string(n.id.value()) + " decided '" + e + "' at index " +
+             std::to_string(i) + " where '" + chosen_[i] + "' was decided");
+        return;
+      }
+      continue;
+    }
+    if (!proposed_.count(e)) {
+      fail("decided entry '" + e + "' at index " + std::to_string(i) + " was never proposed");
+      return;
+    }
+    if (!chosen_index_.emplace(e, i).second) {
+      fail("entry '" + e + "' decided twice, at " + std::to_string(chosen_index_[e]) + " and " +
+           std::to_string(i));
+      return;
+    }
+    chosen_.push_back(e);
+  }
+  n.checked_upto = decided;
+}
+
+void SimCluster::check_step() {
+  for (auto& n : nodes_) {
+    if (!n->storage.violation().empty()) {
+      fail("storage contract broken on node " + std::to_string(n->id.value()) + ": " +
+           n->storage.violation());
+      return;
+    }
+    if (!n->replica) continue;
+    const paxos::Status s = n->replica->status();
+    if (s.decided_idx > s.log_end) {
+      fail("node " + std::to_string(n->id.value()) + " decided beyond its log end");
+      return;
+    }
+    if (s.promise < n->storage.durable().promise()) {
+      fail("node " + std::to_string(n->id.value()) + " promise below its durable promise");
+      return;
+    }
+    if (s.role == Role::kLeader && s.phase == Phase::kAccept &&
+        std::find(leader_ballots_.begin(), leader_ballots_.end(), s.promise) ==
+            leader_ballots_.end()) {
+      leader_ballots_.push_back(s.promise);
+    }
+  }
+}
+
+void SimCluster::fail(std::string what) {
+  if (violation_.empty()) violation_ = "tick " + std::to_string(now_) + ": " + std::move(what);
+}
+
+void SimCluster::trace_message(const paxos::Message& m) const {
+  std::string detail = std::visit(
+      [](const auto& p) -> std::string {
+        using T = std::decay_t<decltype(p)>;
+        using namespace paxos;
+        if constexpr (std::is_same_v<T, Prepare>) {
+          return to_string(p.ballot) + " dec=" + std::to_string(p.decided_idx.value()) + " acc=" +
+                 to_string(p.accepted_round) + " end=" + std::to_string(p.accepted_idx.value());
+        } else if constexpr (std::is_same_v<T, Promise>) {
+          return to_string(p.ballot) + " acc=" + to_string(p.accepted_round) + " end=" +
+                 std::to_string(p.accepted_idx.value()) + " dec=" +
+                 std::to_string(p.decided_idx.value()) + " suffix@" +
+                 std::to_string(p.suffix_start.value()) + "+" + std::to_string(p.suffix.size());
+        } else if constexpr (std::is_same_v<T, AcceptSync>) {
+          return to_string(p.ballot) + " seq=" + std::to_string(p.seq) + " dec=" +
+                 std::to_string(p.decided_idx.value()) + " sync@" +
+                 std::to_string(p.sync_idx.value()) + "+" + std::to_string(p.suffix.size());
+        } else if constexpr (std::is_same_v<T, AcceptDecide>) {
+          return to_string(p.ballot) + " seq=" + std::to_string(p.seq) + " dec=" +
+                 std::to_string(p.decided_idx.value()) + " @" + std::to_string(p.start_idx.value()) +
+                 "+" + std::to_string(p.entries.size());
+        } else if constexpr (std::is_same_v<T, Accepted>) {
+          return to_string(p.ballot) + " acc=" + std::to_string(p.accepted_idx.value());
+        } else if constexpr (std::is_same_v<T, Decide>) {
+          return to_string(p.ballot) + " seq=" + std::to_string(p.seq) + " dec=" +
+                 std::to_string(p.decided_idx.value());
+        } else if constexpr (std::is_same_v<T, HeartbeatReply>) {
+          return "r" + std::to_string(p.round) + " b=" + to_string(p.ballot) + " l=" +
+                 to_string(p.leader) + (p.happy ? " happy" : " unhappy");
+        } else if constexpr (std::is_same_v<T, ProposalForward>) {
+          return to_string(p.ballot) + " session=" + std::to_string(p.session) +
+                 " seq=" + std::to_string(p.seq) + " n=" + std::to_string(p.entries.size());
+        } else if constexpr (std::is_same_v<T, PrepareReq> || std::is_same_v<T, NotAccepted>) {
+          return to_string(p.promise);
+        } else {
+          return "";
+        }
+      },
+      m.payload);
+  if (std::holds_alternative<paxos::HeartbeatRequest>(m.payload)) {
+    detail = "r" + std::to_string(std::get<paxos::HeartbeatRequest>(m.payload).round);
+  }
+  std::fprintf(stderr, "%llu %llu->%llu %s %s\n", ull(now_), ull(m.from.value()),
+               ull(m.to.value()), paxos::payload_name(m.payload), detail.c_str());
+}
+
+// ---- faults ----
+
+void SimCluster::crash(NodeId id) {
+  Node& n = node(id);
+  if (!n.replica) return;
+  if (options_.trace) std::fprintf(stderr, "%llu crash %llu\n", ull(now_), ull(id.value()));
+  n.replica.reset();  // the outbox and every unsynced write are gone
+  n.storage.crash();
+}
+
+void SimCluster::restart(NodeId id) {
+  Node& n = node(id);
+  if (n.replica) return;
+  if (options_.trace) std::fprintf(stderr, "%llu restart %llu\n", ull(now_), ull(id.value()));
+  if (n.storage.durable().promise() < n.durable_promise) {
+    fail("node " + std::to_string(id.value()) + " lost a durable promise in a crash");
+  }
+  n.replica = std::make_unique<paxos::OmniPaxos>(config_for(id), n.storage);
+  n.checked_upto = LogIndex(0);  // re-check the whole durable decided prefix
+  for (auto& peer : nodes_) {
+    if (peer->id == id || !peer->replica || !network_.connected(id, peer->id)) continue;
+    peer->replica->reconnected(id);
+    n.replica->reconnected(peer->id);
+  }
+}
+
+void SimCluster::cut(NodeId from, NodeId to) { network_.cut(from, to); }
+
+void SimCluster::cut_both(NodeId a, NodeId b) {
+  network_.cut(a, b);
+  network_.cut(b, a);
+}
+
+void SimCluster::restore_both(NodeId a, NodeId b) {
+  const bool was_connected = network_.connected(a, b);
+  network_.restore(a, b);
+  network_.restore(b, a);
+  if (was_connected) return;
+  if (Node& x = node(a); x.replica) x.replica->reconnected(b);
+  if (Node& y = node(b); y.replica) y.replica->reconnected(a);
+}
+
+void SimCluster::isolate(NodeId id) {
+  for (NodeId other : ids_) {
+    if (other != id) cut_both(id, other);
+  }
+}
+
+void SimCluster::heal_network() {
+  for (std::size_t i = 0; i < ids_.size(); ++i) {
+    for (std::size_t j = i + 1; j < ids_.size(); ++j) restore_both(ids_[i], ids_[j]);
+  }
+  network_.restore_all();
+}
+
+// ---- clients ----
+
+Entry SimCluster::propose(NodeId id) {
+  Entry e = "e" + std::to_string(next_proposal_++);
+  // Vary the size a little so that byte limits on batches get exercised.
+  e.append(rng_.below(24), '.');
+  return propose(id, e) ? e : Entry{};
+}
+
+bool SimCluster::propose(NodeId id, const Entry& entry) {
+  Node& n = node(id);
+  if (!n.replica) return false;
+  if (options_.trace) {
+    std::fprintf(stderr, "%llu propose at %llu: %s\n", ull(now_), ull(id.value()), entry.c_str());
+  }
+  proposed_.insert(entry);
+  return n.replica->append(entry) == paxos::ProposeResult::kAccepted;
+}
+
+// ---- observation ----
+
+std::optional<NodeId> SimCluster::leader() const {
+  std::optional<NodeId> best;
+  Ballot best_ballot;
+  for (auto& n : nodes_) {
+    if (!n->replica) continue;
+    const paxos::Status s = n->replica->status();
+    if (s.role == Role::kLeader && s.phase == Phase::kAccept && (!best || s.promise > best_ballot)) {
+      best = n->id;
+      best_ballot = s.promise;
+    }
+  }
+  return best;
+}
+
+std::optional<NodeId> SimCluster::stable_leader() const {
+  auto l = leader();
+  if (!l) return std::nullopt;
+  const Ballot ballot = node(*l).replica->status().promise;
+  for (auto& n : nodes_) {
+    if (!n->replica) continue;
+    const paxos::Status s = n->replica->status();
+    if (s.phase != Phase::kAccept || s.promise != ballot) return std::nullopt;
+    // Leader election agrees and sees the leader healthy, so nobody is about to take over.
+    if (s.elected != ballot || !s.happy) return std::nullopt;
+  }
+  return l;
+}
+
+bool SimCluster::decided_on(NodeId id, const Entry& entry) const {
+  const Node& n = node(id);
+  auto it = chosen_index_.find(entry);
+  return n.replica && it != chosen_index_.end() && n.checked_upto.value() > it->second;
+}
+
+bool SimCluster::decided_on_all_live(const Entry& entry) const {
+  for (auto& n : nodes_) {
+    if (n->replica && !decided_on(n->id, entry)) return false;
+  }
+  return true;
+}
+
+bool SimCluster::decided_converged() const {
+  std::optional<LogIndex> d;
+  for (auto& n : nodes_) {
+    if (!n->replica) continue;
+    if (d && *d != n->replica->decided_idx()) return false;
+    d = n->replica->decided_idx();
+  }
+  return true;
+}
+
+std::string SimCluster::describe() const {
+  std::ostringstream out;
+  for (auto& n : nodes_) {
+    out << "  node " << n->id.value() << ": ";
+    if (!n->replica) {
+      out << "down\n";
+      continue;
+    }
+    const paxos::Status s = n->replica->status();
+    static const char* kPhase[] = {"recover", "prepare", "accept"};
+    out << (s.role == Role::kLeader ? "leader" : "follower") << "/"
+        << kPhase[static_cast<int>(s.phase)] << " promise=" << to_string(s.promise)
+        << " elected=" << to_string(s.elected) << (s.happy ? " happy" : " unhappy")
+        << " decided=" << s.decided_idx.value() << " log_end=" << s.log_end.value()
+        << " buffered=" << s.buffered_proposals << "\n";
+  }
+  out << "  cut links:";
+  for (auto& [from, to] : network_.cuts()) out << " " << from.value() << "->" << to.value();
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace paxoskv::sim

@@ -1,0 +1,125 @@
+// A deterministic simulated cluster: N OmniPaxos replicas over fault-injecting storage and a
+// simulated network, advanced one tick at a time. Everything random comes from one seed, so a
+// run replays exactly. Safety invariants are checked after every step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "faulty_storage.h"
+#include "paxos/omni_paxos.h"
+#include "rng.h"
+#include "sim_network.h"
+
+namespace paxoskv::sim {
+
+struct SimOptions {
+  std::size_t nodes = 3;
+  std::uint64_t seed = 1;
+  // Node ids are drawn at random (arbitrary, sparse) unless this is set; then they are 1..n.
+  bool dense_node_ids = false;
+  // Timeouts, quorums and batching for every node (node_id and nodes are filled in).
+  paxos::Config config;
+  // Chance that a node flushes (syncs storage, sends its outbox) right after an event rather than
+  // at the end of the step or later. Below 1, crashes lose unsynced writes and unsent messages.
+  double eager_flush_rate = 1.0;
+  double end_of_step_flush_rate = 1.0;
+  // Print every delivered message and fault to stderr (for replaying a failing seed).
+  bool trace = false;
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimOptions options);
+
+  // ---- time ----
+  void step();
+  void run(std::uint64_t ticks);
+  // Steps until `done()` holds or `max_ticks` pass; true if it held. Stops at a violation.
+  bool run_until(const std::function<bool()>& done, std::uint64_t max_ticks);
+  std::uint64_t now() const { return now_; }
+
+  // ---- faults ----
+  void crash(paxos::NodeId node);
+  void restart(paxos::NodeId node);
+  void cut(paxos::NodeId from, paxos::NodeId to);
+  void cut_both(paxos::NodeId a, paxos::NodeId b);
+  void restore_both(paxos::NodeId a, paxos::NodeId b);
+  void isolate(paxos::NodeId node);
+  // Restores every link, telling both ends that they reconnected.
+  void heal_network();
+  SimNetwork& network() { return network_; }
+
+  // ---- clients ----
+  // Proposes a fresh unique entry at `node` and returns it (empty if the node is down or full).
+  paxos::Entry propose(paxos::NodeId node);
+  bool propose(paxos::NodeId node, const paxos::Entry& entry);
+
+  // ---- observation ----
+  const std::vector<paxos::NodeId>& node_ids() const { return ids_; }
+  bool alive(paxos::NodeId node) const;
+  const paxos::OmniPaxos* replica(paxos::NodeId node) const;
+  paxos::Status status(paxos::NodeId node) const;
+  // The live leader in its accept phase with the highest ballot, if any.
+  std::optional<paxos::NodeId> leader() const;
+  // A leader in its accept phase that every live node follows in the accept phase, and that
+  // leader election on every live node believes in and sees as happy.
+  std::optional<paxos::NodeId> stable_leader() const;
+  bool decided_on(paxos::NodeId node, const paxos::Entry& entry) const;
+  bool decided_on_all_live(const paxos::Entry& entry) const;
+  // All live nodes have the same decided index.
+  bool decided_converged() const;
+  std::size_t decided_count() const { return chosen_.size(); }
+  const std::vector<paxos::Entry>& chosen() const { return chosen_; }
+  std::size_t leader_changes() const { return leader_ballots_.size(); }
+  const std::string& violation() const { return violation_; }
+  // A line per node, for failure reports.
+  std::string describe() const;
+  testing::Rng& rng() { return rng_; }
+  const SimOptions& options() const { return options_; }
+
+ private:
+  struct Node {
+    paxos::NodeId id;
+    testing::FaultyStorage storage;
+    std::unique_ptr<paxos::OmniPaxos> replica;
+    paxos::LogIndex checked_upto;  // decided prefix already compared with chosen_
+    paxos::Ballot durable_promise;
+  };
+
+  Node& node(paxos::NodeId id);
+  const Node& node(paxos::NodeId id) const;
+  paxos::Config config_for(paxos::NodeId id) const;
+  void flush(Node& n);
+  void check_decided(Node& n);
+  void check_step();
+  void fail(std::string what);
+  void trace_message(const paxos::Message& m) const;
+
+  SimOptions options_;
+  testing::Rng rng_;
+  SimNetwork network_;
+  std::vector<paxos::NodeId> ids_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::uint64_t now_ = 0;
+  std::uint64_t next_proposal_ = 0;
+
+  // The invariant checker's memory.
+  std::vector<paxos::Entry> chosen_;                             // the decided log, as first seen
+  std::unordered_map<paxos::Entry, std::uint64_t> chosen_index_;  // entry -> index in chosen_
+  std::unordered_set<paxos::Entry> proposed_;
+  std::vector<paxos::Ballot> leader_ballots_;  // every ballot seen leading in the accept phase
+  std::string violation_;
+  std::vector<paxos::Message> scratch_out_;
+  std::vector<paxos::Entry> scratch_entries_;
+};
+
+std::string to_string(const paxos::Ballot& ballot);
+
+}  // namespace paxoskv::sim
