@@ -1,6 +1,7 @@
 #include "random_run.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 namespace paxoskv::sim {
@@ -78,7 +79,10 @@ class Nemesis {
       }
     }
     if (heal_at_ == 0 && rng_.chance(partition_rate_)) {
-      partition();
+      const char* shape = partition();
+      if (c_.options().narrate) {
+        std::printf("  tick %5llu  partition: %s\n", static_cast<unsigned long long>(now), shape);
+      }
       heal_at_ = now + rng_.between(20, 300);
       ++r_.partitions;
     }
@@ -96,7 +100,8 @@ class Nemesis {
   }
 
  private:
-  void partition() {
+  // Cuts links in one of several shapes; returns the shape's name.
+  const char* partition() {
     std::vector<NodeId> ids = c_.node_ids();
     rng_.shuffle(ids);
     const std::size_t n = ids.size();
@@ -106,7 +111,7 @@ class Nemesis {
         for (std::size_t i = 0; i < side; ++i) {
           for (std::size_t j = side; j < n; ++j) c_.cut_both(ids[i], ids[j]);
         }
-        break;
+        return "full split into two sides";
       }
       case 1:  // one node isolated (often the leader)
         if (auto l = c_.leader(); l && rng_.chance(0.7)) {
@@ -114,18 +119,18 @@ class Nemesis {
         } else {
           c_.isolate(ids[0]);
         }
-        break;
+        return "one node isolated";
       case 2: {  // quorum-loss: only ids[0] stays connected to everyone
         for (std::size_t i = 1; i < n; ++i) {
           for (std::size_t j = i + 1; j < n; ++j) c_.cut_both(ids[i], ids[j]);
         }
-        break;
+        return "quorum-loss (one node connected to all, no other links)";
       }
       case 3: {  // chained: a line ids[0] - ids[1] - ... - ids[n-1]
         for (std::size_t i = 0; i < n; ++i) {
           for (std::size_t j = i + 2; j < n; ++j) c_.cut_both(ids[i], ids[j]);
         }
-        break;
+        return "chained (nodes in a line)";
       }
       case 4: {  // random partial connectivity, some links one-way only
         for (std::size_t i = 0; i < n; ++i) {
@@ -133,7 +138,7 @@ class Nemesis {
             if (i != j && rng_.chance(0.3)) c_.cut(ids[i], ids[j]);
           }
         }
-        break;
+        return "random partial connectivity (some links one-way)";
       }
       default: {  // constrained election: the leader is cut off from all but one node
         NodeId l = c_.leader().value_or(ids[0]);
@@ -142,7 +147,7 @@ class Nemesis {
           if (id != l) others.push_back(id);
         }
         for (std::size_t i = 1; i < others.size(); ++i) c_.cut_both(l, others[i]);
-        break;
+        return "constrained election (leader keeps one link)";
       }
     }
   }
@@ -169,6 +174,7 @@ RunResult run_random(const RunOptions& options) {
   sim.seed = options.seed;
   sim.config = default_sim_config();
   sim.trace = options.trace;
+  sim.narrate = options.narrate;
   // Group commit: nodes often keep unsynced writes and unsent messages across events, so that a
   // crash loses them. Drawn from a stream of its own so the cluster's stream stays the seed's.
   testing::Rng flush_rng(options.seed ^ 0x5eedf1a540000001ULL);
@@ -186,6 +192,8 @@ RunResult run_random(const RunOptions& options) {
   // and links are FIFO, like TCP. Liveness: a stable leader within kElectionBoundTicks, then
   // proposals at every node decided on every node within kCommitBoundTicks.
   if (cluster.violation().empty()) {
+    if (options.narrate) std::printf("  tick %5llu  faults stop: every node restarts, every link heals\n",
+                                     static_cast<unsigned long long>(cluster.now()));
     nemesis.heal();
     NetworkFaults calm;
     calm.delay_ticks_max = 3;

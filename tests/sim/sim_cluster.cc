@@ -156,6 +156,10 @@ void SimCluster::check_decided(Node& n) {
 }
 
 void SimCluster::check_step() {
+  if (options_.narrate && chosen_.size() >= narrated_decided_ + 100) {
+    narrated_decided_ = chosen_.size() / 100 * 100;
+    narrate(std::to_string(chosen_.size()) + " entries decided");
+  }
   for (auto& n : nodes_) {
     if (!n->storage.violation().empty()) {
       fail("storage contract broken on node " + std::to_string(n->id.value()) + ": " +
@@ -176,8 +180,14 @@ void SimCluster::check_step() {
         std::find(leader_ballots_.begin(), leader_ballots_.end(), s.promise) ==
             leader_ballots_.end()) {
       leader_ballots_.push_back(s.promise);
+      narrate("node " + std::to_string(n->id.value()) + " leads with ballot " +
+              to_string(s.promise) + " (decided " + std::to_string(s.decided_idx.value()) + ")");
     }
   }
+}
+
+void SimCluster::narrate(const std::string& line) const {
+  if (options_.narrate) std::printf("  tick %5llu  %s\n", ull(now_), line.c_str());
 }
 
 void SimCluster::fail(std::string what) {
@@ -236,6 +246,7 @@ void SimCluster::crash(NodeId id) {
   Node& n = node(id);
   if (!n.replica) return;
   if (options_.trace) std::fprintf(stderr, "%llu crash %llu\n", ull(now_), ull(id.value()));
+  narrate("node " + std::to_string(id.value()) + " crashes (unsynced writes are lost)");
   n.replica.reset();  // the outbox and every unsynced write are gone
   n.storage.crash();
 }
@@ -244,6 +255,7 @@ void SimCluster::restart(NodeId id) {
   Node& n = node(id);
   if (n.replica) return;
   if (options_.trace) std::fprintf(stderr, "%llu restart %llu\n", ull(now_), ull(id.value()));
+  narrate("node " + std::to_string(id.value()) + " restarts from its durable state");
   if (n.storage.durable().promise() < n.durable_promise) {
     fail("node " + std::to_string(id.value()) + " lost a durable promise in a crash");
   }
@@ -273,12 +285,14 @@ void SimCluster::restore_both(NodeId a, NodeId b) {
 }
 
 void SimCluster::isolate(NodeId id) {
+  narrate("node " + std::to_string(id.value()) + " is cut off from everyone");
   for (NodeId other : ids_) {
     if (other != id) cut_both(id, other);
   }
 }
 
 void SimCluster::heal_network() {
+  if (!network_.cuts().empty()) narrate("the network heals");
   for (std::size_t i = 0; i < ids_.size(); ++i) {
     for (std::size_t j = i + 1; j < ids_.size(); ++j) restore_both(ids_[i], ids_[j]);
   }

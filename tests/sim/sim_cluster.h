@@ -32,6 +32,8 @@ struct SimOptions {
   double end_of_step_flush_rate = 1.0;
   // Print every delivered message and fault to stderr (for replaying a failing seed).
   bool trace = false;
+  // Print a readable story to stdout: faults, leader changes and decided entries.
+  bool narrate = false;
 };
 
 class SimCluster {
@@ -101,6 +103,7 @@ class SimCluster {
   void check_step();
   void fail(std::string what);
   void trace_message(const paxos::Message& m) const;
+  void narrate(const std::string& line) const;
 
   SimOptions options_;
   testing::Rng rng_;
@@ -115,6 +118,7 @@ class SimCluster {
   std::unordered_map<paxos::Entry, std::uint64_t> chosen_index_;  // entry -> index in chosen_
   std::unordered_set<paxos::Entry> proposed_;
   std::vector<paxos::Ballot> leader_ballots_;  // every ballot seen leading in the accept phase
+  std::size_t narrated_decided_ = 0;
   std::string violation_;
   std::vector<paxos::Message> scratch_out_;
   std::vector<paxos::Entry> scratch_entries_;

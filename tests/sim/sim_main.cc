@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "ticks of faults per run before healing");
   bool trace = false;
   app.add_flag("--trace", trace, "print every delivered message and fault to stderr");
+  bool narrate = false;
+  app.add_flag("--narrate", narrate, "tell the story of each run: faults, leaders, decisions");
   CLI11_PARSE(app, argc, argv);
 
   std::signal(SIGABRT, on_abort);
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
     std::snprintf(g_seed_line, sizeof g_seed_line, "SEED=%llu\n",
                   static_cast<unsigned long long>(s));
     g_have_seed = 1;
-    paxoskv::sim::RunOptions options{nodes, s, steps, trace};
+    paxoskv::sim::RunOptions options{nodes, s, steps, trace, narrate};
     paxoskv::sim::RunResult r = paxoskv::sim::run_random(options);
     std::printf("%s\n", r.summary().c_str());
     std::fflush(stdout);
