@@ -164,6 +164,28 @@ class Nemesis {
 
 }  // namespace
 
+std::optional<NodeId> wait_for_settled_leader(SimCluster& cluster, std::uint64_t max_ticks) {
+  // Settled: followed and seen happy by everyone for a whole heartbeat round plus a message delay.
+  // By then no reply from before it settled is still counted in anyone's round, so nobody takes
+  // over.
+  const std::uint64_t settle_ticks = cluster.options().config.election_timeout_ticks +
+                                     cluster.network().faults().delay_ticks_max;
+  std::optional<std::pair<NodeId, std::uint64_t>> stable_since;
+  const bool settled = cluster.run_until(
+      [&] {
+        auto l = cluster.stable_leader();
+        if (!l) {
+          stable_since.reset();
+        } else if (!stable_since || stable_since->first != *l) {
+          stable_since = std::pair(*l, cluster.now());
+        }
+        return stable_since && cluster.now() - stable_since->second >= settle_ticks;
+      },
+      max_ticks);
+  if (!settled) return std::nullopt;
+  return stable_since->first;
+}
+
 RunResult run_random(const RunOptions& options) {
   RunResult result;
   result.seed = options.seed;
@@ -199,22 +221,7 @@ RunResult run_random(const RunOptions& options) {
     calm.delay_ticks_max = 3;
     cluster.network().set_faults(calm);
     std::uint64_t healed_at = cluster.now();
-    // A leader is stable once it has been followed and seen happy by everyone for a whole
-    // heartbeat round plus a message delay: by then no reply from before it settled is still
-    // counted in anyone's round, so nobody takes over.
-    const std::uint64_t settle_ticks = sim.config.election_timeout_ticks + calm.delay_ticks_max;
-    std::optional<std::pair<NodeId, std::uint64_t>> stable_since;
-    bool elected = cluster.run_until(
-        [&] {
-          auto l = cluster.stable_leader();
-          if (!l) {
-            stable_since.reset();
-          } else if (!stable_since || stable_since->first != *l) {
-            stable_since = std::pair(*l, cluster.now());
-          }
-          return stable_since && cluster.now() - stable_since->second >= settle_ticks;
-        },
-        kElectionBoundTicks);
+    const bool elected = wait_for_settled_leader(cluster, kElectionBoundTicks).has_value();
     result.election_ticks = cluster.now() - healed_at;
     if (!elected && cluster.violation().empty()) {
       result.violation = "liveness: no stable leader " + std::to_string(kElectionBoundTicks) +

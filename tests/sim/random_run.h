@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sim_cluster.h"
@@ -52,5 +53,9 @@ inline constexpr std::uint64_t kCommitBoundTicks = 30;
 paxos::Config default_sim_config();
 
 RunResult run_random(const RunOptions& options);
+
+// Steps until a leader has been stable (SimCluster::stable_leader) for a whole heartbeat round plus
+// a message delay, and returns it; nullopt after `max_ticks`.
+std::optional<paxos::NodeId> wait_for_settled_leader(SimCluster& cluster, std::uint64_t max_ticks);
 
 }  // namespace paxoskv::sim

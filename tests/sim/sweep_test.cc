@@ -13,6 +13,9 @@ constexpr std::uint64_t kShards = 4;
 struct Sweep {
   std::size_t nodes;
   std::uint64_t shard;
+  friend void PrintTo(const Sweep& s, std::ostream* os) {
+    *os << s.nodes << " nodes, shard " << s.shard;
+  }
 };
 
 class SimulatorSweep : public ::testing::TestWithParam<Sweep> {};
