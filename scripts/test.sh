@@ -16,7 +16,7 @@ ctest --test-dir build --output-on-failure -j2 --timeout 600
 step "sanitizer build (build-asan/, ASan+UBSan)"
 # The sweep runs fewer seeds here: the sanitizers make each run about ten times slower.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPAXOSKV_SANITIZE=ON \
-  -DPAXOSKV_BENCHMARKS=OFF -DPAXOSKV_SIM_SWEEP_SEEDS=150 >/dev/null
+  -DPAXOSKV_BENCHMARKS=OFF -DPAXOSKV_SIM_SWEEP_SEEDS=300 >/dev/null
 cmake --build build-asan -j2
 step "tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
