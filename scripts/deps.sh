@@ -9,6 +9,12 @@ packages=(
   librapidcheck-dev         # property tests
   libbenchmark-dev          # micro-benchmarks
   libcli11-dev              # command-line parsing
+  libasio-dev               # networking (standalone Asio)
+  libcereal-dev             # message and log-entry serialization
+  libtomlplusplus-dev       # configuration files
+  libspdlog-dev libfmt-dev  # logging
+  nlohmann-json3-dev        # JSON output of the CLI
+  clang libclang-rt-14-dev  # libFuzzer targets
 )
 
 missing=()
