@@ -35,6 +35,7 @@ std::optional<Ballot> BallotLeaderElection::tick(Leading leading) {
 void BallotLeaderElection::start_round() {
   ++round_;
   ticks_in_round_ = 0;
+  round_start_leader_ = leader_;
   replies_.clear();
   for (NodeId peer : peers_) send(peer, HeartbeatRequest{round_});
 }
@@ -60,10 +61,17 @@ std::optional<Ballot> BallotLeaderElection::end_round(Leading leading) {
     happy_ = from_leader != replies_.end() && from_leader->reply.happy;
   }
 
-  // 3. Take over only if nobody around can make progress and this node can.
+  // 3. Take over only if nobody around can make progress and this node can. A leader first heard
+  // of during this round (from a reply, or from its Prepare) gets one round to show it is happy
+  // before anyone replaces it: replies are snapshots taken when the request arrived, possibly
+  // before that leader took over, and without the grace round nodes whose rounds are not aligned
+  // keep replacing each other's fresh ballots.
   const bool everyone_unhappy = std::none_of(replies_.begin(), replies_.end(),
                                              [](const Reply& r) { return r.reply.happy; });
-  if (!happy_ && everyone_unhappy && quorum_.is_read_quorum(connected)) take_over();
+  const bool leader_is_new = leader_ != round_start_leader_;
+  if (!happy_ && everyone_unhappy && !leader_is_new && quorum_.is_read_quorum(connected)) {
+    take_over();
+  }
 
   if (leader_ != previous_leader) return leader_;
   return std::nullopt;

@@ -74,6 +74,7 @@ class BallotLeaderElection {
 
   Ballot current_ballot_;  // this node's own ballot
   Ballot leader_;          // the ballot this node believes leads
+  Ballot round_start_leader_;  // leader_ when the current round began
   bool happy_ = false;
   std::uint32_t round_ = 0;
   std::uint32_t ticks_in_round_ = 0;

@@ -150,9 +150,31 @@ struct ProposalForward {
   }
 };
 
+// ---- Read index (linearizable reads without writing to the log) ----
+
+// Leader -> all: do you still follow `ballot`? One round confirms every read queued before it.
+struct ReadQuorumCheck {
+  Ballot ballot;
+  std::uint64_t round = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(ballot, round);
+  }
+};
+
+// Follower -> leader: I have promised nothing higher than `ballot`.
+struct ReadQuorumAck {
+  Ballot ballot;
+  std::uint64_t round = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(ballot, round);
+  }
+};
+
 using Payload = std::variant<HeartbeatRequest, HeartbeatReply, Prepare, Promise, AcceptSync,
                              AcceptDecide, Accepted, Decide, PrepareReq, NotAccepted,
-                             ProposalForward>;
+                             ProposalForward, ReadQuorumCheck, ReadQuorumAck>;
 
 struct Message {
   NodeId from;

@@ -48,8 +48,14 @@ class OmniPaxos {
   // Takes over leadership at once (administration and tests); normally election does this.
   void try_become_leader();
 
+  // Queues a linearizable read; false if this node is not the accepting leader (see
+  // SequencePaxos::read_index).
+  bool read_index(std::uint64_t read_id) { return sequence_paxos_.read_index(read_id); }
+
   // Appends every pending message to `out`.
   void take_outgoing(std::vector<Message>& out);
+  // Appends the reads confirmed or failed since the last call.
+  void take_reads(std::vector<ReadResult>& out) { sequence_paxos_.take_reads(out); }
 
   LogIndex decided_idx() const { return sequence_paxos_.decided_idx(); }
   // Appends the decided entries [from, decided_idx()) to `out`.

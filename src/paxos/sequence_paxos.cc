@@ -62,6 +62,10 @@ void SequencePaxos::handle(const Message& m) {
           handle_not_accepted(p);
         } else if constexpr (std::is_same_v<T, ProposalForward>) {
           handle_proposal_forward(m.from, p);
+        } else if constexpr (std::is_same_v<T, ReadQuorumCheck>) {
+          handle_read_quorum_check(m.from, p);
+        } else if constexpr (std::is_same_v<T, ReadQuorumAck>) {
+          handle_read_quorum_ack(m.from, p);
         }
         // Heartbeats belong to leader election and never reach Sequence Paxos.
       },
@@ -97,17 +101,21 @@ void SequencePaxos::reconnected(NodeId peer) {
 void SequencePaxos::tick() {
   if (role_ == Role::kLeader) {
     leader_tick();
+    read_tick();
   } else {
     follower_tick();
   }
 }
 
 void SequencePaxos::take_outgoing(std::vector<Message>& out) {
+  const bool accepting_leader = role_ == Role::kLeader && phase_ == Phase::kAccept;
+  // Reads queued since the last flush share one confirmation round.
+  if (accepting_leader && !read_round_in_flight_ && !reads_waiting_.empty()) start_read_round();
   for (Message& m : outgoing_) out.push_back(std::move(m));
   outgoing_.clear();
-  if (role_ == Role::kLeader) {
-    if (phase_ == Phase::kAccept) emit_accepts(out);
-  } else {
+  if (accepting_leader) {
+    emit_accepts(out);
+  } else if (role_ == Role::kFollower) {
     emit_follower(out);
   }
 }

@@ -28,6 +28,15 @@ enum class Role { kFollower, kLeader };
 // kRecover: just started or lost track of the leader's stream; waiting to be prepared again.
 enum class Phase { kRecover, kPrepare, kAccept };
 
+// A linearizable read's place in the log: once `confirmed`, a read served from a state machine
+// that has applied every entry below `read_idx` sees every write decided before the read was
+// requested. Unconfirmed means leadership was lost first: retry at the new leader.
+struct ReadResult {
+  std::uint64_t read_id = 0;
+  LogIndex read_idx;
+  bool confirmed = false;
+};
+
 enum class ProposeResult {
   kAccepted,    // appended, forwarded or buffered; watch decided entries for the outcome
   kBufferFull,  // no leader is taking proposals and the buffer is full: retry later
@@ -46,9 +55,15 @@ class SequencePaxos {
   // The connection to `peer` was re-established: messages on the old one may have been lost.
   void reconnected(NodeId peer);
   void tick();
+  // Queues a linearizable read (read index, Raft thesis §6.4). Only a leader in its accept phase
+  // takes reads: false means "not the leader, ask the leader". Reads queued together share one
+  // confirmation round.
+  bool read_index(std::uint64_t read_id);
 
   // ---- outputs ----
   void take_outgoing(std::vector<Message>& out);
+  // Appends the reads that were confirmed or failed since the last call.
+  void take_reads(std::vector<ReadResult>& out);
 
   // ---- state ----
   Role role() const { return role_; }
@@ -111,6 +126,14 @@ class SequencePaxos {
   void follower_tick();
   void emit_follower(std::vector<Message>& out);
 
+  // read index (sequence_paxos_read.cc)
+  void start_read_round();
+  void handle_read_quorum_check(NodeId from, const ReadQuorumCheck& check);
+  void handle_read_quorum_ack(NodeId from, const ReadQuorumAck& ack);
+  void read_tick();
+  void fail_reads();
+  void step_down();
+
   // both
   void set_decided(LogIndex index);
   void flush_buffer_to_log();
@@ -147,6 +170,15 @@ class SequencePaxos {
   std::vector<Entry> buffer_;
   // proposals to forward to the leader at the next take_outgoing
   std::vector<Entry> forward_;
+
+  // read index (leader)
+  std::vector<ReadResult> reads_waiting_;  // queued for the next round
+  std::vector<ReadResult> reads_in_round_;  // covered by the round in flight
+  std::vector<ReadResult> reads_done_;      // output
+  std::uint64_t read_round_ = 0;
+  bool read_round_in_flight_ = false;
+  std::vector<NodeId> read_acks_;
+  std::uint64_t read_round_ticks_ = 0;
 
   std::uint64_t resend_ticks_ = 0;
   std::vector<Message> outgoing_;

@@ -20,12 +20,8 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
     promise_ = prepare.ballot;
     storage_.set_promise(promise_);
   }
-  if (role_ == Role::kLeader) {
-    // Pre-empted. Our buffered proposals will go to the new leader once it accepts.
-    role_ = Role::kFollower;
-    progress_.clear();
-    promises_.clear();
-  }
+  // Pre-empted: our buffered proposals will go to the new leader once it accepts.
+  if (role_ == Role::kLeader) step_down();
   // A repeated Prepare of the ballot we already accept in (a resend, or our PrepareReq answered)
   // gets a fresh promise but keeps the session: the leader's AcceptSync will continue it.
   if (!(phase_ == Phase::kAccept && storage_.accepted_round() == promise_)) {

@@ -192,10 +192,8 @@ void SequencePaxos::handle_not_accepted(const NotAccepted& rejection) {
   if (role_ != Role::kLeader || rejection.promise <= promise_) return;
   // Someone promised a higher ballot: we no longer lead. Leader election learns of the ballot
   // from the facade; we wait to be prepared by whoever leads now.
-  role_ = Role::kFollower;
+  step_down();
   phase_ = Phase::kRecover;
-  progress_.clear();
-  promises_.clear();
   leader_hint_ = rejection.promise.pid;
 }
 

@@ -24,7 +24,7 @@ std::string RunResult::summary() const {
          " decided=" + std::to_string(decided) + " leader_changes=" +
          std::to_string(leader_changes) + " faults=crash:" + std::to_string(crashes) +
          ",partition:" + std::to_string(partitions) + ",drop:" + std::to_string(dropped) +
-         ",dup:" + std::to_string(duplicated) + " proposals=" + std::to_string(proposals) +
+         ",dup:" + std::to_string(duplicated) + " proposals=" + std::to_string(proposals) + " reads=" + std::to_string(reads) +
          " recovery_ticks=" + std::to_string(election_ticks) + "+" +
          std::to_string(commit_ticks) + (violation.empty() ? " ok" : " VIOLATION");
 }
@@ -89,6 +89,12 @@ class Nemesis {
     if (rng_.chance(proposal_rate_)) {
       NodeId at = rng_.pick(ids);
       if (!c_.propose(at).empty()) ++r_.proposals;
+    }
+    if (rng_.chance(proposal_rate_ / 2)) {
+      // Reads go to whoever believes it leads; a stale leader must not confirm them.
+      for (NodeId id : ids) {
+        if (c_.alive(id) && c_.replica(id)->is_leader()) c_.read(id);
+      }
     }
   }
 
@@ -250,6 +256,7 @@ RunResult run_random(const RunOptions& options) {
   if (!cluster.violation().empty()) result.violation = cluster.violation() + "\n" + cluster.describe();
   result.decided = cluster.decided_count();
   result.leader_changes = cluster.leader_changes();
+  result.reads = cluster.reads_confirmed();
   result.dropped = cluster.network().dropped();
   result.duplicated = cluster.network().duplicated();
   return result;

@@ -28,6 +28,7 @@ struct RunResult {
   std::uint64_t dropped = 0;
   std::uint64_t duplicated = 0;
   std::uint64_t proposals = 0;
+  std::uint64_t reads = 0;  // linearizable reads confirmed
   // Ticks from healing until a stable leader, then until fresh proposals were decided everywhere.
   std::uint64_t election_ticks = 0;
   std::uint64_t commit_ticks = 0;

@@ -118,6 +118,33 @@ void SimCluster::flush(Node& n) {
   }
   n.durable_promise = n.storage.durable().promise();
   check_decided(n);
+  // Linearizable reads: a confirmed read index covers every entry decided before it was asked.
+  scratch_reads_.clear();
+  n.replica->take_reads(scratch_reads_);
+  for (const paxos::ReadResult& r : scratch_reads_) {
+    auto it = reads_.find(r.read_id);
+    if (it == reads_.end()) {
+      fail("read " + std::to_string(r.read_id) + " answered twice or never asked");
+      return;
+    }
+    if (r.confirmed && r.read_idx.value() < it->second) {
+      fail("stale read index " + std::to_string(r.read_idx.value()) + " on node " +
+           std::to_string(n.id.value()) + ": " + std::to_string(it->second) +
+           " entries were decided before the read");
+      return;
+    }
+    if (r.confirmed) ++reads_confirmed_;
+    reads_.erase(it);
+  }
+}
+
+bool SimCluster::read(NodeId id) {
+  Node& n = node(id);
+  if (!n.replica) return false;
+  const std::uint64_t read_id = next_read_id_++;
+  if (!n.replica->read_index(read_id)) return false;
+  reads_.emplace(read_id, chosen_.size());
+  return true;
 }
 
 // Decided prefixes agree on all nodes, a decided entry never changes, and every decided entry

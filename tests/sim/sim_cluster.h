@@ -63,6 +63,11 @@ class SimCluster {
   paxos::Entry propose(paxos::NodeId node);
   bool propose(paxos::NodeId node, const paxos::Entry& entry);
 
+  // Asks `node` for a linearizable read index; false if it is not the accepting leader. When the
+  // read is confirmed, the checker requires its index to cover every entry decided before now.
+  bool read(paxos::NodeId node);
+  std::uint64_t reads_confirmed() const { return reads_confirmed_; }
+
   // ---- observation ----
   const std::vector<paxos::NodeId>& node_ids() const { return ids_; }
   bool alive(paxos::NodeId node) const;
@@ -119,6 +124,11 @@ class SimCluster {
   std::unordered_set<paxos::Entry> proposed_;
   std::vector<paxos::Ballot> leader_ballots_;  // every ballot seen leading in the accept phase
   std::size_t narrated_decided_ = 0;
+  // Reads in flight: id -> entries known decided when the read was asked.
+  std::unordered_map<std::uint64_t, std::size_t> reads_;
+  std::uint64_t next_read_id_ = 1;
+  std::uint64_t reads_confirmed_ = 0;
+  std::vector<paxos::ReadResult> scratch_reads_;
   std::string violation_;
   std::vector<paxos::Message> scratch_out_;
   std::vector<paxos::Entry> scratch_entries_;

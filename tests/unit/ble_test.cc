@@ -100,9 +100,24 @@ TEST(Ble, TakesOverWhenQuorumConnectedAndEveryReplierUnhappy) {
 TEST(Ble, TakeoverIncrementsPastTheBelievedLeader) {
   auto ble = make_ble(1, {2, 3});
   ble.handle_reply(id(3), reply(1, ballot(6, 3), ballot(6, 3), false));
+  // The first round only learns of leader (6, 3): it gets a round to show it is happy.
+  auto learned = end_round(ble);
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(*learned, ballot(6, 3));
+  ble.handle_reply(id(3), reply(2, ballot(6, 3), ballot(6, 3), false));
   auto elected = end_round(ble);
   ASSERT_TRUE(elected.has_value());
   EXPECT_EQ(*elected, ballot(7, 1));
+}
+
+TEST(Ble, ALeaderFirstHeardOfThisRoundIsNotReplacedInTheSameRound) {
+  auto ble = make_ble(1, {2, 3});
+  // Node 2 reports a leader (5, 3) that we have never heard from; everybody is unhappy.
+  ble.handle_reply(id(2), reply(1, ballot(0, 2), ballot(5, 3), false));
+  auto learned = end_round(ble);
+  ASSERT_TRUE(learned.has_value());
+  EXPECT_EQ(*learned, ballot(5, 3));
+  EXPECT_EQ(ble.leader(), ballot(5, 3)) << "no takeover in the round that learned the leader";
 }
 
 TEST(Ble, NoTakeoverWithoutAQuorumOfReplies) {
