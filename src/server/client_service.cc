@@ -1,0 +1,88 @@
+#include "server/client_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/codec.h"
+#include "server/peer_network.h"
+
+namespace paxoskv::server {
+
+ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
+                             RequestHandler on_request)
+    : io_(io), config_(config), on_request_(std::move(on_request)), acceptor_(io) {}
+
+void ClientService::start() {
+  const auto endpoint = resolve_endpoint(io_, config_.client_listen);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  accept();
+}
+
+void ClientService::stop() {
+  stopped_ = true;
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void ClientService::accept() {
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (stopped_) return;
+    if (ec) {
+      // Out of file descriptors and the like: keep accepting, the condition may pass.
+      spdlog::warn("client accept failed: {}", ec.message());
+    } else if (open_ >= config_.max_client_connections) {
+      if (refused_++ % 1000 == 0) {
+        spdlog::warn("refusing client connections: {} open (max_client_connections); {} refused",
+                     open_, refused_);
+      }
+      asio::error_code ignored;
+      socket.close(ignored);
+    } else {
+      Connection::Limits limits;
+      limits.max_frame_bytes = config_.max_frame_bytes;
+      limits.queue_bytes_max = config_.client_queue_bytes_max;
+      limits.idle_timeout = std::chrono::milliseconds(config_.client_idle_timeout_ms);
+      asio::error_code remote_ec;
+      const auto remote = socket.remote_endpoint(remote_ec);
+      auto connection = std::make_shared<Connection>(
+          std::move(socket), limits,
+          "client " + (remote_ec ? std::string("?") : remote.address().to_string() + ":" +
+                                                          std::to_string(remote.port())));
+      ++open_;
+      std::weak_ptr<Connection> weak = connection;
+      connection->start(
+          [this, weak](Connection& c, FrameView frame) {
+            if (frame.kind != FrameKind::kClientRequest) {
+              c.close("unexpected frame kind from a client");
+              return;
+            }
+            Request request;
+            std::string error;
+            if (!decode(frame.body, request, &error)) {
+              Response bad;
+              bad.status = Status::kBadRequest;
+              bad.error = "undecodable request: " + error;
+              c.send(FrameKind::kClientResponse, encode(bad));
+              return;
+            }
+            if (auto self = weak.lock()) on_request_(self, std::move(request));
+          },
+          [this](Connection& c, const std::string& reason) {
+            --open_;
+            spdlog::debug("{} closed: {}", c.name(), reason);
+          });
+    }
+    accept();
+  });
+}
+
+void ClientService::reply(const std::shared_ptr<Connection>& connection,
+                          const Response& response) {
+  if (connection && connection->open()) {
+    connection->send(FrameKind::kClientResponse, encode(response));
+  }
+}
+
+}  // namespace paxoskv::server

@@ -1,0 +1,46 @@
+// Accepts client connections on the client port and turns their frames into Requests.
+//
+// Limits keep one client from starving the others: a cap on open connections (new ones beyond it
+// are closed at once), an idle timeout, a per-connection outgoing queue limit (a client that
+// sends but never reads is disconnected), and the frame size limit checked before any
+// allocation. A frame that is well formed but whose body does not decode gets a kBadRequest
+// answer and the connection stays open; a bad frame closes it.
+#pragma once
+
+#include <asio.hpp>
+#include <functional>
+#include <memory>
+
+#include "common/protocol.h"
+#include "common/server_config.h"
+#include "server/connection.h"
+
+namespace paxoskv::server {
+
+class ClientService {
+ public:
+  using RequestHandler = std::function<void(const std::shared_ptr<Connection>&, Request&&)>;
+
+  ClientService(asio::io_context& io, const ServerConfig& config, RequestHandler on_request);
+
+  void start();  // binds the client port; throws asio::system_error on failure
+  void stop();
+
+  // Sends `response` on `connection` if it is still open.
+  static void reply(const std::shared_ptr<Connection>& connection, const Response& response);
+
+  std::size_t open_connections() const { return open_; }
+
+ private:
+  void accept();
+
+  asio::io_context& io_;
+  const ServerConfig& config_;
+  RequestHandler on_request_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::size_t open_ = 0;
+  std::uint64_t refused_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace paxoskv::server

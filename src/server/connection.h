@@ -1,0 +1,67 @@
+// A framed TCP connection actor: one reader and one writer on the node's single-threaded
+// io_context. Incoming frames go to a callback; outgoing frames are queued up to a byte limit and
+// written with one write call for everything queued (many messages, one syscall). A peer that
+// stops reading fills its queue and is disconnected instead of growing our memory.
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/frame.h"
+
+namespace paxoskv::server {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using FrameHandler = std::function<void(Connection&, FrameView frame)>;
+  using CloseHandler = std::function<void(Connection&, const std::string& reason)>;
+
+  struct Limits {
+    std::size_t max_frame_bytes = 16 << 20;
+    std::size_t queue_bytes_max = 64 << 20;
+    // Close the connection when nothing arrives for this long (0: never).
+    std::chrono::milliseconds idle_timeout{0};
+  };
+
+  Connection(asio::ip::tcp::socket socket, Limits limits, std::string name);
+  ~Connection();
+
+  // Starts reading. Handlers run on the io_context; `on_frame` may call send() or close().
+  void start(FrameHandler on_frame, CloseHandler on_close);
+  // Queues one frame. Returns false (and closes the connection) if the queue limit is exceeded.
+  bool send(FrameKind kind, std::string_view body);
+  // Queues an already framed buffer (see frame.h begin_frame/finish_frame).
+  bool send_framed(std::string_view frames);
+  void close(const std::string& reason);
+
+  bool open() const { return open_; }
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  std::uint64_t id() const { return id_; }
+  std::size_t queued_bytes() const { return pending_.size() + writing_.size(); }
+
+ private:
+  void read_some();
+  void write_pending();
+  void arm_idle_timer();
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer idle_timer_;
+  Limits limits_;
+  std::string name_;
+  std::uint64_t id_;
+  FrameDecoder decoder_;
+  FrameHandler on_frame_;
+  CloseHandler on_close_;
+  std::string pending_;  // frames queued while a write is in flight
+  std::string writing_;  // the buffer of the write in flight
+  bool writing_active_ = false;
+  bool open_ = false;
+  bool activity_ = false;  // something arrived since the idle timer was armed
+};
+
+}  // namespace paxoskv::server

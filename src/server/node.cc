@@ -1,0 +1,348 @@
+#include "server/node.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "common/codec.h"
+
+namespace paxoskv::server {
+
+namespace {
+
+bool is_write(Op op) {
+  return op == Op::kPut || op == Op::kDelete || op == Op::kDeleteRange || op == Op::kCas;
+}
+
+const char* role_name(paxos::Role role) {
+  return role == paxos::Role::kLeader ? "leader" : "follower";
+}
+
+const char* phase_name(paxos::Phase phase) {
+  switch (phase) {
+    case paxos::Phase::kRecover: return "recover";
+    case paxos::Phase::kPrepare: return "prepare";
+    case paxos::Phase::kAccept: return "accept";
+  }
+  return "?";
+}
+
+std::string ballot_string(const paxos::Ballot& b) {
+  return "(" + std::to_string(b.n) + "," + std::to_string(b.priority) + "," +
+         std::to_string(b.pid.value()) + ")";
+}
+
+}  // namespace
+
+Node::Node(asio::io_context& io, ServerConfig config)
+    : io_(io),
+      config_(std::move(config)),
+      replica_(config_.to_paxos_config(), storage_),
+      kv_(KvStoreOptions{config_.session_expiry_entries}),
+      peers_(
+          io_, config_,
+          [this](paxos::Message&& m) { on_peer_message(std::move(m)); },
+          [this](std::uint64_t peer) {
+            replica_.reconnected(paxos::NodeId(peer));
+            schedule_pump();
+          }),
+      clients_(io_, config_,
+               [this](const std::shared_ptr<Connection>& c, Request&& r) {
+                 on_request(c, std::move(r));
+               }),
+      tick_timer_(io_),
+      sweep_timer_(io_) {}
+
+void Node::start() {
+  peers_.start();
+  clients_.start();
+  next_tick_ = Clock::now();
+  on_tick();
+  expire_requests();
+  spdlog::info("node {} serving clients on {} and peers on {} ({} members, tick {} ms)",
+               config_.node_id, config_.client_listen, config_.peer_listen, config_.peers.size(),
+               config_.tick_ms);
+}
+
+void Node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  tick_timer_.cancel();
+  sweep_timer_.cancel();
+  clients_.stop();
+  peers_.stop();
+}
+
+// ---- events ----
+
+void Node::on_tick() {
+  if (stopped_) return;
+  replica_.tick();
+  schedule_pump();
+  // A fixed cadence: schedule from the previous deadline, not from now, so ticks do not drift.
+  next_tick_ += std::chrono::milliseconds(config_.tick_ms);
+  const auto now = Clock::now();
+  if (next_tick_ < now) next_tick_ = now;  // we fell behind: skip, never burst
+  tick_timer_.expires_at(next_tick_);
+  tick_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) on_tick();
+  });
+}
+
+void Node::on_peer_message(paxos::Message&& message) {
+  replica_.handle(message);
+  schedule_pump();
+}
+
+void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& request) {
+  if (request.op == Op::kStatus) {
+    Response r;
+    r.seq = request.seq;
+    r.revision = kv_.revision();
+    r.node = node_status();
+    ClientService::reply(connection, r);
+    return;
+  }
+  if (pending_requests() >= config_.max_pending_requests) {
+    ClientService::reply(connection, reject(request, Status::kBusy,
+                                            "too many requests in flight on this node"));
+    return;
+  }
+  if (is_write(request.op)) {
+    handle_write(connection, std::move(request));
+  } else if (request.op == Op::kGet || request.op == Op::kRange) {
+    handle_read(connection, std::move(request));
+  } else {
+    ClientService::reply(connection, reject(request, Status::kBadRequest, "unknown operation"));
+  }
+}
+
+void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&& request) {
+  if (request.client_id == 0 || request.seq == 0) {
+    ClientService::reply(connection, reject(request, Status::kBadRequest,
+                                            "writes need a client id and a sequence number"));
+    return;
+  }
+  if (request.key.empty()) {
+    ClientService::reply(connection, reject(request, Status::kBadRequest, "empty key"));
+    return;
+  }
+  const auto key = std::pair(request.client_id, request.seq);
+  const Clock::time_point deadline = deadline_for(request);
+  // The core forwards a proposal made at a follower to the leader; every node applies every
+  // entry, so whichever node the client asked answers once it has applied the entry. A retry
+  // (same client id and seq) is proposed again: the state machine applies it once and answers
+  // both with the first result.
+  if (replica_.append(encode_command(request)) == paxos::ProposeResult::kBufferFull) {
+    ClientService::reply(connection, reject(request, Status::kBusy,
+                                            "no leader is taking proposals and the buffer is full"));
+    return;
+  }
+  pending_writes_[key].push_back(Waiter{connection, deadline});
+  ++pending_write_count_;
+  schedule_pump();
+}
+
+void Node::handle_read(const std::shared_ptr<Connection>& connection, Request&& request) {
+  if (request.serializable) {
+    Response r = kv_.read(request);
+    r.seq = request.seq;
+    ClientService::reply(connection, r);
+    return;
+  }
+  const std::uint64_t read_id = next_read_id_++;
+  if (!replica_.read_index(read_id)) {
+    ClientService::reply(connection, not_leader(request));
+    return;
+  }
+  const Clock::time_point deadline = deadline_for(request);
+  PendingRead read;
+  read.connection = connection;
+  read.request = std::move(request);
+  read.deadline = deadline;
+  pending_reads_.emplace(read_id, std::move(read));
+  schedule_pump();
+}
+
+// ---- the pump ----
+
+void Node::schedule_pump() {
+  if (pump_scheduled_ || stopped_) return;
+  pump_scheduled_ = true;
+  asio::post(io_, [this] { pump(); });
+}
+
+void Node::pump() {
+  pump_scheduled_ = false;
+  if (stopped_) return;
+  outbox_.clear();
+  replica_.take_outgoing(outbox_);
+  // Durability before anything leaves (storage.h, rule 3). MemoryStorage: nothing to wait for.
+  storage_.sync();
+  for (const paxos::Message& m : outbox_) peers_.send(m);
+  apply_decided();
+  collect_reads();
+  serve_applied_reads();
+  log_leadership_changes();
+}
+
+void Node::log_leadership_changes() {
+  const paxos::Status s = replica_.status();
+  const paxos::NodeId leader =
+      s.phase == paxos::Phase::kAccept || s.role == paxos::Role::kLeader ? s.leader : paxos::kNoNode;
+  if (leader == logged_leader_ || (s.role == paxos::Role::kLeader && s.phase != paxos::Phase::kAccept)) {
+    return;
+  }
+  logged_leader_ = leader;
+  if (leader.value() == config_.node_id) {
+    spdlog::info("this node leads (ballot {}, decided {})", ballot_string(s.promise),
+                 s.decided_idx.value());
+  } else if (leader != paxos::kNoNode) {
+    spdlog::info("following node {} (ballot {})", leader.value(), ballot_string(s.promise));
+  }
+}
+
+void Node::apply_decided() {
+  const paxos::LogIndex decided = replica_.decided_idx();
+  if (decided <= applied_idx_) return;
+  decided_.clear();
+  replica_.read_decided(applied_idx_, decided_);
+  for (const paxos::Entry& entry : decided_) {
+    const std::uint64_t index = applied_idx_.value();
+    applied_idx_ = applied_idx_ + 1;
+    Request command;
+    std::string error;
+    if (!decode_command(entry, command, &error)) {
+      // Every replica skips the same entry, so the state machines stay identical.
+      spdlog::error("log entry {} does not decode ({}); skipped", index, error);
+      continue;
+    }
+    Response response = kv_.apply(index, command);
+    auto waiting = pending_writes_.find({command.client_id, command.seq});
+    if (waiting == pending_writes_.end()) continue;
+    response.seq = command.seq;
+    for (const Waiter& w : waiting->second) ClientService::reply(w.connection.lock(), response);
+    pending_write_count_ -= waiting->second.size();
+    pending_writes_.erase(waiting);
+  }
+}
+
+void Node::collect_reads() {
+  read_results_.clear();
+  replica_.take_reads(read_results_);
+  for (const paxos::ReadResult& r : read_results_) {
+    auto it = pending_reads_.find(r.read_id);
+    if (it == pending_reads_.end()) continue;
+    if (!r.confirmed) {
+      // Leadership moved before the read was confirmed: send the client to the new leader.
+      ClientService::reply(it->second.connection.lock(), not_leader(it->second.request));
+      pending_reads_.erase(it);
+      continue;
+    }
+    it->second.confirmed = true;
+    it->second.read_idx = r.read_idx;
+  }
+}
+
+void Node::serve_applied_reads() {
+  for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
+    PendingRead& read = it->second;
+    if (!read.confirmed || read.read_idx > applied_idx_) {
+      ++it;
+      continue;
+    }
+    Response r = kv_.read(read.request);
+    r.seq = read.request.seq;
+    ClientService::reply(read.connection.lock(), r);
+    it = pending_reads_.erase(it);
+  }
+}
+
+void Node::expire_requests() {
+  if (stopped_) return;
+  const auto now = Clock::now();
+  for (auto it = pending_writes_.begin(); it != pending_writes_.end();) {
+    auto& waiters = it->second;
+    const std::size_t before = waiters.size();
+    std::erase_if(waiters, [&](const Waiter& w) {
+      if (w.deadline > now) return false;
+      Response r;
+      r.seq = it->first.second;
+      r.status = Status::kTimeout;
+      r.error = "not decided in time; the write may or may not take effect (retry with the same "
+                "sequence number)";
+      ClientService::reply(w.connection.lock(), r);
+      return true;
+    });
+    pending_write_count_ -= before - waiters.size();
+    it = waiters.empty() ? pending_writes_.erase(it) : std::next(it);
+  }
+  for (auto it = pending_reads_.begin(); it != pending_reads_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    ClientService::reply(it->second.connection.lock(),
+                         reject(it->second.request, Status::kTimeout, "read not confirmed in time"));
+    it = pending_reads_.erase(it);
+  }
+  sweep_timer_.expires_after(std::chrono::milliseconds(50));
+  sweep_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) expire_requests();
+  });
+}
+
+// ---- answers ----
+
+Node::Clock::time_point Node::deadline_for(const Request& request) const {
+  const std::uint64_t ms = request.timeout_ms != 0
+                               ? std::min<std::uint64_t>(request.timeout_ms, config_.request_timeout_ms)
+                               : config_.request_timeout_ms;
+  return Clock::now() + std::chrono::milliseconds(ms);
+}
+
+Response Node::reject(const Request& request, Status status, std::string error) const {
+  Response r;
+  r.seq = request.seq;
+  r.status = status;
+  r.error = std::move(error);
+  return r;
+}
+
+Response Node::not_leader(const Request& request) const {
+  const paxos::NodeId leader = replica_.status().leader;
+  Response r;
+  r.seq = request.seq;
+  if (leader == paxos::kNoNode || leader.value() == config_.node_id) {
+    r.status = Status::kUnavailable;
+    r.error = "no leader right now";
+    return r;
+  }
+  r.status = Status::kNotLeader;
+  r.error = "node " + std::to_string(config_.node_id) + " is not the leader";
+  r.leader_hint = leader.value();
+  for (const PeerConfig& p : config_.peers) {
+    if (p.id == leader.value()) r.leader_address = p.client_address;
+  }
+  return r;
+}
+
+NodeStatus Node::node_status() const {
+  const paxos::Status s = replica_.status();
+  NodeStatus n;
+  n.node_id = config_.node_id;
+  n.client_address = config_.client_listen;
+  n.peer_address = config_.peer_listen;
+  n.pid = static_cast<std::int64_t>(::getpid());
+  n.role = role_name(s.role);
+  n.phase = phase_name(s.phase);
+  n.leader_id = s.leader.value();
+  n.ballot = ballot_string(s.promise);
+  n.decided_idx = s.decided_idx.value();
+  n.applied_idx = applied_idx_.value();
+  n.log_end = s.log_end.value();
+  n.connected_peers = peers_.connected_peers();
+  n.revision = kv_.revision();
+  return n;
+}
+
+}  // namespace paxoskv::server

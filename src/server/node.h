@@ -1,0 +1,102 @@
+// One paxoskv server node: a single-threaded event loop around the consensus core.
+//
+// Events are a tick timer, peer messages, peer reconnections and client requests. Each event only
+// feeds the core or queues work; a single "pump" posted after the events of one loop iteration
+// then does, in order: take the core's outbox, make storage durable, send the messages, apply the
+// newly decided entries to the state machine and answer the clients waiting for them, and serve
+// linearizable reads whose read index has been applied (style.md §8, omnipaxos-kv server.rs).
+// Because the pump runs once per iteration, everything that arrived together is batched: one sync
+// and one message per peer for many requests.
+#pragma once
+
+#include <asio.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "common/protocol.h"
+#include "common/server_config.h"
+#include "paxos/memory_storage.h"
+#include "paxos/omni_paxos.h"
+#include "server/client_service.h"
+#include "server/kv/kv_store.h"
+#include "server/peer_network.h"
+
+namespace paxoskv::server {
+
+class Node {
+ public:
+  Node(asio::io_context& io, ServerConfig config);
+
+  // Binds both ports and starts ticking; throws asio::system_error if a port is taken.
+  void start();
+  // Stops accepting, closes every connection and cancels the timers: the io_context then runs out
+  // of work and returns.
+  void stop();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Waiter {
+    std::weak_ptr<Connection> connection;
+    Clock::time_point deadline;
+  };
+  struct PendingRead {
+    std::weak_ptr<Connection> connection;
+    Request request;
+    Clock::time_point deadline;
+    bool confirmed = false;
+    paxos::LogIndex read_idx;
+  };
+
+  void on_tick();
+  void on_peer_message(paxos::Message&& message);
+  void on_request(const std::shared_ptr<Connection>& connection, Request&& request);
+  void handle_write(const std::shared_ptr<Connection>& connection, Request&& request);
+  void handle_read(const std::shared_ptr<Connection>& connection, Request&& request);
+
+  void schedule_pump();
+  void pump();
+  void apply_decided();
+  void collect_reads();
+  void serve_applied_reads();
+  void expire_requests();
+  void log_leadership_changes();
+
+  Response reject(const Request& request, Status status, std::string error) const;
+  Response not_leader(const Request& request) const;
+  NodeStatus node_status() const;
+  Clock::time_point deadline_for(const Request& request) const;
+  std::size_t pending_requests() const { return pending_write_count_ + pending_reads_.size(); }
+
+  asio::io_context& io_;
+  ServerConfig config_;
+  // In memory until the durable log lands (issue 4): a restarted node rejoins empty.
+  paxos::MemoryStorage storage_;
+  paxos::OmniPaxos replica_;
+  KvStore kv_;
+  PeerNetwork peers_;
+  ClientService clients_;
+
+  asio::steady_timer tick_timer_;
+  asio::steady_timer sweep_timer_;
+  Clock::time_point next_tick_;
+  bool pump_scheduled_ = false;
+  paxos::NodeId logged_leader_ = paxos::kNoNode;
+  bool stopped_ = false;
+
+  paxos::LogIndex applied_idx_;
+  // Writes waiting to be applied here, by (client id, seq).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<Waiter>> pending_writes_;
+  std::size_t pending_write_count_ = 0;
+  // Linearizable reads by read id; confirmed ones wait for applied_idx_ to reach read_idx.
+  std::map<std::uint64_t, PendingRead> pending_reads_;
+  std::uint64_t next_read_id_ = 1;
+
+  // Reused buffers of the pump.
+  std::vector<paxos::Message> outbox_;
+  std::vector<paxos::Entry> decided_;
+  std::vector<paxos::ReadResult> read_results_;
+};
+
+}  // namespace paxoskv::server
