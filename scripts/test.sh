@@ -22,6 +22,9 @@ step "tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j2 --timeout 900
 
+step "fuzz the decoders (client frames, peer frames, config) for 10 s each under ASan+UBSan"
+scripts/fuzz.sh --seconds 10
+
 step "core purity: src/paxos includes no I/O, thread, lock or clock header"
 if grep -rnE '#include *[<"](asio|thread|mutex|condition_variable|fstream|filesystem|chrono|random|sys/socket)' src/paxos; then
   echo "src/paxos must stay pure" >&2
