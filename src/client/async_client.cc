@@ -221,12 +221,13 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     // The attempt went unanswered. If the node has answered anything since we sent it, it is alive
     // and merely slow: resend on the same connection (the server deduplicates by seq). Otherwise
     // treat the node as dead or partitioned and move every request on it to another node.
-    p.last_error = "no answer from " + target_ + " within " +
-                   std::to_string(options_.attempt_timeout.count()) + " ms";
+    const std::string silence =
+        "no answer within " + std::to_string(options_.attempt_timeout.count()) + " ms";
     if (conn_ && p.sent_conn == conn_gen_ && conn_->frames_received() == p.frames_at_send) {
       conn_->close();
-      on_connection_lost(conn_gen_, p.last_error);
+      on_connection_lost(conn_gen_, silence);  // prefixes the node and moves to the next one
     } else {
+      p.last_error = target_ + ": " + silence;
       transmit(seq);
     }
   }

@@ -199,7 +199,7 @@ int render_status(const CliArgs& a, const std::vector<Response>& responses, std:
         any_ok = true;
         item["node"] = node_json(*r.node);
       } else {
-        item["error"] = error_text(r);
+        item["error"] = r.error.empty() ? error_text(r) : r.error;  // status is its own field
       }
       list.push_back(std::move(item));
     }
