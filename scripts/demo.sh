@@ -13,6 +13,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+rm -rf "$PAXOSKV_CLUSTER_DIR"  # a fresh cluster every time
 
 step "install dependencies, build, start a 3-node cluster on 127.0.0.1"
 scripts/cluster.sh start --nodes 3

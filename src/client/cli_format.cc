@@ -65,7 +65,12 @@ nlohmann::ordered_json node_json(const NodeStatus& n) {
           {"applied_idx", n.applied_idx},
           {"log_end", n.log_end},
           {"connected_peers", n.connected_peers},
-          {"revision", n.revision}};
+          {"revision", n.revision},
+          {"fsync_count", n.fsync_count},
+          {"fsync_p50_us", n.fsync_p50_us},
+          {"fsync_p99_us", n.fsync_p99_us},
+          {"fsync_max_us", n.fsync_max_us},
+          {"wal_bytes", n.wal_bytes}};
 }
 
 nlohmann::ordered_json response_json(const Response& r) {

@@ -102,10 +102,17 @@ struct NodeStatus {
   std::uint64_t log_end = 0;
   std::vector<std::uint64_t> connected_peers;
   std::int64_t revision = 0;
+  // Write-ahead log: fdatasync calls and their latency (microseconds), bytes written.
+  std::uint64_t fsync_count = 0;
+  std::uint64_t fsync_p50_us = 0;
+  std::uint64_t fsync_p99_us = 0;
+  std::uint64_t fsync_max_us = 0;
+  std::uint64_t wal_bytes = 0;
   template <class A>
   void serialize(A& a) {
     a(node_id, client_address, peer_address, pid, role, phase, leader_id, ballot, decided_idx,
-      applied_idx, log_end, connected_peers, revision);
+      applied_idx, log_end, connected_peers, revision, fsync_count, fsync_p50_us, fsync_p99_us,
+      fsync_max_us, wal_bytes);
   }
 };
 

@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "TOML configuration file");
   app.add_option("--set", overrides,
                  "override a configuration key, e.g. --set node.id=2 (repeatable)");
+  bool repair = false;
+  app.add_flag("--repair", repair,
+               "if the write-ahead log is corrupt, truncate it at the last good batch and start "
+               "(loses the writes after that point)");
   CLI11_PARSE(app, argc, argv);
 
   paxoskv::ConfigSources sources;
@@ -66,8 +70,21 @@ int main(int argc, char** argv) {
   spdlog::set_level(parse_level(config.log_level).value_or(spdlog::level::info));
 
   raise_file_limit();
+  paxoskv::storage::DiskStorageOptions storage_options;
+  storage_options.repair = repair;
+  auto opened = paxoskv::storage::DiskStorage::open(config.data_dir, storage_options);
+  if (!opened) {
+    std::fprintf(stderr, "paxoskv-server: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  for (const std::string& action : opened.value()->recovery_report().actions) {
+    spdlog::warn("recovery: {}", action);
+  }
+  spdlog::info("data directory {}: log end {}, decided {}", config.data_dir,
+               opened.value()->log_end().value(), opened.value()->decided_idx().value());
+
   asio::io_context io(1);
-  paxoskv::server::Node node(io, config);
+  paxoskv::server::Node node(io, config, std::move(opened.value()));
   try {
     node.start();
   } catch (const std::exception& e) {

@@ -33,10 +33,12 @@ std::string ballot_string(const paxos::Ballot& b) {
 
 }  // namespace
 
-Node::Node(asio::io_context& io, ServerConfig config)
+Node::Node(asio::io_context& io, ServerConfig config,
+           std::unique_ptr<storage::DiskStorage> storage)
     : io_(io),
       config_(std::move(config)),
-      replica_(config_.to_paxos_config(), storage_),
+      storage_(std::move(storage)),
+      replica_(config_.to_paxos_config(), *storage_),
       kv_(KvStoreOptions{config_.session_expiry_entries}),
       peers_(
           io_, config_,
@@ -52,7 +54,16 @@ Node::Node(asio::io_context& io, ServerConfig config)
       tick_timer_(io_),
       sweep_timer_(io_) {}
 
+Node::~Node() {
+  stop();
+  if (disk_thread_.joinable()) disk_thread_.join();
+}
+
 void Node::start() {
+  // Everything recovered from the WAL is durable already: apply what it decided.
+  apply_decided(replica_.decided_idx());
+  disk_work_.emplace(disk_io_.get_executor());
+  disk_thread_ = std::thread([this] { disk_io_.run(); });
   peers_.start();
   clients_.start();
   next_tick_ = Clock::now();
@@ -70,6 +81,9 @@ void Node::stop() {
   sweep_timer_.cancel();
   clients_.stop();
   peers_.stop();
+  // Let the I/O thread finish the batches it has, then end; unsynced writes are simply not
+  // acknowledged, as after a crash.
+  disk_work_.reset();
 }
 
 // ---- events ----
@@ -176,36 +190,64 @@ void Node::pump() {
   if (stopped_) return;
   outbox_.clear();
   replica_.take_outgoing(outbox_);
-  // Durability before anything leaves (storage.h, rule 3). MemoryStorage: nothing to wait for.
-  storage_.sync();
-  for (const paxos::Message& m : outbox_) peers_.send(m);
-  apply_decided();
+  Flush flush;
+  for (paxos::Message& m : outbox_) {
+    // Heartbeats and read-quorum checks carry no stored state: never hold them behind a slow disk,
+    // or a healthy leader would lose its leadership during an fsync.
+    if (std::holds_alternative<paxos::HeartbeatRequest>(m.payload) ||
+        std::holds_alternative<paxos::HeartbeatReply>(m.payload) ||
+        std::holds_alternative<paxos::ReadQuorumCheck>(m.payload) ||
+        std::holds_alternative<paxos::ReadQuorumAck>(m.payload)) {
+      peers_.send(m);
+    } else {
+      flush.messages.push_back(std::move(m));
+    }
+  }
+  flush.decided = replica_.decided_idx();
+  std::string batch = storage_->seal_batch();
+  flush.durable = batch.empty();
+  flushes_.push_back(std::move(flush));
+  if (!batch.empty()) {
+    asio::post(disk_io_, [this, batch = std::move(batch)] {
+      storage_->writer().append_and_sync(batch);
+      asio::post(io_, [this] { on_batch_durable(); });
+    });
+  }
+  release_durable_flushes();
   collect_reads();
   serve_applied_reads();
   log_leadership_changes();
 }
 
-void Node::log_leadership_changes() {
-  const paxos::Status s = replica_.status();
-  const paxos::NodeId leader =
-      s.phase == paxos::Phase::kAccept || s.role == paxos::Role::kLeader ? s.leader : paxos::kNoNode;
-  if (leader == logged_leader_ || (s.role == paxos::Role::kLeader && s.phase != paxos::Phase::kAccept)) {
-    return;
+void Node::on_batch_durable() {
+  // Batches complete in the order they were sealed: the oldest flush still waiting is this one.
+  for (Flush& f : flushes_) {
+    if (!f.durable) {
+      f.durable = true;
+      break;
+    }
   }
-  logged_leader_ = leader;
-  if (leader.value() == config_.node_id) {
-    spdlog::info("this node leads (ballot {}, decided {})", ballot_string(s.promise),
-                 s.decided_idx.value());
-  } else if (leader != paxos::kNoNode) {
-    spdlog::info("following node {} (ballot {})", leader.value(), ballot_string(s.promise));
+  release_durable_flushes();
+  serve_applied_reads();
+}
+
+void Node::release_durable_flushes() {
+  while (!flushes_.empty() && flushes_.front().durable) {
+    Flush& f = flushes_.front();
+    if (!stopped_) {
+      for (const paxos::Message& m : f.messages) peers_.send(m);
+    }
+    apply_decided(f.decided);
+    flushes_.pop_front();
   }
 }
 
-void Node::apply_decided() {
-  const paxos::LogIndex decided = replica_.decided_idx();
+void Node::apply_decided(paxos::LogIndex limit) {
+  const paxos::LogIndex decided = std::min(limit, replica_.decided_idx());
   if (decided <= applied_idx_) return;
   decided_.clear();
   replica_.read_decided(applied_idx_, decided_);
+  decided_.resize(decided - applied_idx_);
   for (const paxos::Entry& entry : decided_) {
     const std::uint64_t index = applied_idx_.value();
     applied_idx_ = applied_idx_ + 1;
@@ -223,6 +265,23 @@ void Node::apply_decided() {
     for (const Waiter& w : waiting->second) ClientService::reply(w.connection.lock(), response);
     pending_write_count_ -= waiting->second.size();
     pending_writes_.erase(waiting);
+  }
+}
+
+void Node::log_leadership_changes() {
+  const paxos::Status s = replica_.status();
+  const paxos::NodeId leader =
+      s.phase == paxos::Phase::kAccept || s.role == paxos::Role::kLeader ? s.leader : paxos::kNoNode;
+  if (leader == logged_leader_ ||
+      (s.role == paxos::Role::kLeader && s.phase != paxos::Phase::kAccept)) {
+    return;
+  }
+  logged_leader_ = leader;
+  if (leader.value() == config_.node_id) {
+    spdlog::info("this node leads (ballot {}, decided {})", ballot_string(s.promise),
+                 s.decided_idx.value());
+  } else if (leader != paxos::kNoNode) {
+    spdlog::info("following node {} (ballot {})", leader.value(), ballot_string(s.promise));
   }
 }
 
@@ -342,6 +401,12 @@ NodeStatus Node::node_status() const {
   n.log_end = s.log_end.value();
   n.connected_peers = peers_.connected_peers();
   n.revision = kv_.revision();
+  const storage::FsyncStats fsync = storage_->writer().fsync_stats();
+  n.fsync_count = fsync.count;
+  n.fsync_p50_us = fsync.percentile_us(0.5);
+  n.fsync_p99_us = fsync.percentile_us(0.99);
+  n.fsync_max_us = fsync.max_us;
+  n.wal_bytes = storage_->writer().bytes_written();
   return n;
 }
 

@@ -7,27 +7,36 @@
 // linearizable reads whose read index has been applied (style.md §8, omnipaxos-kv server.rs).
 // Because the pump runs once per iteration, everything that arrived together is batched: one sync
 // and one message per peer for many requests.
+//
+// Durability without stalling the loop (storage.h, rule 3): the pump seals the writes of its
+// events into one WAL batch and hands it to a dedicated I/O thread, which writes it with one
+// fdatasync and posts a completion back. The messages and the decided index of that pump are held
+// until then, in order; the loop meanwhile keeps ticking, answering heartbeats (they depend on no
+// stored state and bypass the queue) and sealing the next batch (group commit).
 #pragma once
 
 #include <asio.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "common/protocol.h"
 #include "common/server_config.h"
-#include "paxos/memory_storage.h"
 #include "paxos/omni_paxos.h"
 #include "server/client_service.h"
 #include "server/kv/kv_store.h"
 #include "server/peer_network.h"
+#include "storage/disk_storage.h"
 
 namespace paxoskv::server {
 
 class Node {
  public:
-  Node(asio::io_context& io, ServerConfig config);
+  Node(asio::io_context& io, ServerConfig config, std::unique_ptr<storage::DiskStorage> storage);
+  ~Node();
 
   // Binds both ports and starts ticking; throws asio::system_error if a port is taken.
   void start();
@@ -57,7 +66,9 @@ class Node {
 
   void schedule_pump();
   void pump();
-  void apply_decided();
+  void on_batch_durable();
+  void release_durable_flushes();
+  void apply_decided(paxos::LogIndex limit);
   void collect_reads();
   void serve_applied_reads();
   void expire_requests();
@@ -71,8 +82,7 @@ class Node {
 
   asio::io_context& io_;
   ServerConfig config_;
-  // In memory until the durable log lands (issue 4): a restarted node rejoins empty.
-  paxos::MemoryStorage storage_;
+  std::unique_ptr<storage::DiskStorage> storage_;
   paxos::OmniPaxos replica_;
   KvStore kv_;
   PeerNetwork peers_;
@@ -92,6 +102,18 @@ class Node {
   // Linearizable reads by read id; confirmed ones wait for applied_idx_ to reach read_idx.
   std::map<std::uint64_t, PendingRead> pending_reads_;
   std::uint64_t next_read_id_ = 1;
+
+  // What one pump produced, released once its WAL batch is durable (and every earlier one).
+  struct Flush {
+    std::vector<paxos::Message> messages;
+    paxos::LogIndex decided;
+    bool durable = false;
+  };
+  std::deque<Flush> flushes_;
+  // The I/O thread: it only ever calls storage_->writer().append_and_sync(batch), in seal order.
+  asio::io_context disk_io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> disk_work_;
+  std::thread disk_thread_;
 
   // Reused buffers of the pump.
   std::vector<paxos::Message> outbox_;

@@ -3,6 +3,7 @@
 // it started (LocalCluster's destructor kills by PID).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "common/codec.h"
@@ -125,6 +126,52 @@ TEST(Cluster, CompareAndSwapAndScans) {
   EXPECT_TRUE(scan.more);
   EXPECT_EQ(c.del("app/a").deleted, 1u);
   EXPECT_EQ(c.get("app/a").status, Status::kNotFound);
+}
+
+}  // namespace
+}  // namespace paxoskv::testing
+
+namespace paxoskv::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Every acknowledged write is on disk: SIGKILL every node at once, restart, and read it all back.
+TEST(Durability, AcknowledgedWritesSurviveKillingEveryNode) {
+  LocalCluster cluster(3);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_leader(10s));
+  {
+    auto c = cluster.client();
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_EQ(c.put("d" + std::to_string(i), std::to_string(i)).status, Status::kOk);
+    }
+  }
+  for (std::size_t n = 1; n <= 3; ++n) cluster.kill(n);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_leader(10s)) << cluster.log_tail(1);
+  auto c = cluster.client();
+  for (int i = 0; i < 100; ++i) {
+    Response r = c.get("d" + std::to_string(i));
+    ASSERT_EQ(r.status, Status::kOk) << "d" << i << " lost: " << r.error;
+    EXPECT_EQ(r.kvs.at(0).value, std::to_string(i));
+  }
+}
+
+// A second server on the same data directory refuses to start instead of corrupting it.
+TEST(Durability, ASecondServerOnTheSameDataDirectoryRefusesToStart) {
+  LocalCluster cluster(1);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_leader(10s));
+  const std::string command = binary_dir() + "/paxoskv-server --config " + cluster.config_path(1) +
+                              " --set network.peer_listen=127.0.0.1:1 --set "
+                              "network.client_listen=127.0.0.1:2 > " + cluster.dir() +
+                              "/second.log 2>&1";
+  const int status = std::system(command.c_str());
+  EXPECT_NE(status, 0);
+  std::ifstream log(cluster.dir() + "/second.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("in use"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -1,0 +1,295 @@
+#include "wal_recovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "fs_util.h"
+#include "paxos/assert.h"
+#include "wal_format.h"
+
+namespace paxoskv::storage {
+namespace {
+
+using wal::DecodeStatus;
+using wal::Record;
+using wal::RecordType;
+
+struct Segment {
+  std::uint64_t first_batch;
+  std::string name;
+};
+
+// The outcome of reading one segment up to its first bad record (or its end).
+struct SegmentScan {
+  std::size_t committed_end = 0;  // just past the last valid Commit: the state includes it all
+  std::uint64_t batches = 0;
+  std::optional<std::size_t> bad_offset;  // the first record that failed to decode or validate
+  std::string reason;
+  bool bad_but_checksummed = false;  // a valid CRC but nonsense: a bug or foreign data, not a tear
+};
+
+class Replayer {
+ public:
+  explicit Replayer(RecoveredState& state) : state_(state) {}
+
+  std::uint64_t next_batch() const { return next_batch_; }
+
+  // Applies every complete batch of `buf` to the state and stops at the first bad record.
+  SegmentScan scan(std::string_view buf) {
+    SegmentScan out;
+    std::vector<Record> batch;                  // views into buf, applied when the Commit arrives
+    std::uint64_t log_end = state_.log.size();  // the log end as the batch so far leaves it
+    std::size_t off = 0;
+    while (off < buf.size()) {
+      wal::DecodeResult d = wal::decode_record(buf, off);
+      if (d.status != DecodeStatus::kOk) {
+        out.bad_offset = off;
+        out.reason = std::move(d.reason);
+        break;
+      }
+      if (std::string problem = validate(d.record, log_end); !problem.empty()) {
+        out.bad_offset = off;
+        out.reason = std::move(problem);
+        out.bad_but_checksummed = true;
+        break;
+      }
+      off += d.record.size_bytes;
+      if (d.record.type != RecordType::kCommit) {
+        batch.push_back(d.record);
+        continue;
+      }
+      apply(batch);
+      batch.clear();
+      log_end = state_.log.size();
+      ++next_batch_;
+      ++out.batches;
+      out.committed_end = off;
+    }
+    return out;
+  }
+
+ private:
+  // Checks a record against the state the batch has built so far; "" when it fits.
+  std::string validate(const Record& r, std::uint64_t& log_end) const {
+    switch (r.type) {
+      case RecordType::kAppend: {
+        const auto index = wal::parse_append(r).index.value();
+        if (index != log_end) {
+          return "append at index " + std::to_string(index) + " but the log ends at " +
+                 std::to_string(log_end);
+        }
+        ++log_end;
+        return {};
+      }
+      case RecordType::kTruncate:
+        log_end = std::min(log_end, wal::parse_u64(r));
+        return {};
+      case RecordType::kCommit:
+        if (wal::parse_u64(r) != next_batch_) {
+          return "commit of batch " + std::to_string(wal::parse_u64(r)) + " where batch " +
+                 std::to_string(next_batch_) + " was expected";
+        }
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  void apply(const std::vector<Record>& batch) {
+    for (const Record& r : batch) {
+      switch (r.type) {
+        case RecordType::kAppend:
+          state_.log.emplace_back(wal::parse_append(r).entry);  // the one copy out of the file
+          break;
+        case RecordType::kTruncate:
+          if (wal::parse_u64(r) < state_.log.size()) state_.log.resize(wal::parse_u64(r));
+          break;
+        case RecordType::kPromise:
+          state_.promise = wal::parse_ballot(r);
+          break;
+        case RecordType::kAcceptedRound:
+          state_.accepted_round = wal::parse_ballot(r);
+          break;
+        case RecordType::kDecided:
+          state_.decided_idx = paxos::LogIndex(wal::parse_u64(r));
+          break;
+        case RecordType::kCommit:
+          PAXOS_ASSERT(false, "a Commit inside a batch");
+      }
+    }
+  }
+
+  RecoveredState& state_;
+  std::uint64_t next_batch_ = 1;
+};
+
+// Whether the damage at scan.bad_offset in the last segment may be a torn write (see the header).
+bool may_be_torn(std::string_view buf, const SegmentScan& scan, std::uint64_t next_batch) {
+  if (scan.bad_but_checksummed) return false;
+  if (!scan.bad_offset) return true;  // complete records but no Commit: the write stopped there
+  const wal::CommitScan later = wal::scan_for_commits(buf, *scan.bad_offset);
+  if (!later.max_batch || *later.max_batch < next_batch) return true;
+  if (*later.max_batch > next_batch) return false;
+  // Commit of the torn batch itself: torn unless a following record shows the next write began.
+  return later.end_offset >= buf.size() ||
+         wal::decode_record(buf, later.end_offset).status != DecodeStatus::kOk;
+}
+
+class Recovery {
+ public:
+  Recovery(const std::string& wal_dir, bool repair, RecoveredState& state, RecoveryReport& report)
+      : dir_(wal_dir), repair_(repair), state_(state), report_(report), replayer_(state) {}
+
+  Status run() {
+    std::vector<Segment> segments;
+    if (Status s = list_segments(segments)) return s;
+    report_.fresh = segments.empty();
+    std::size_t kept = 0;  // segments [0, kept) hold the recovered state
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      const bool last = i + 1 == segments.size();
+      bool stop = false;
+      if (Status s = recover_segment(segments[i], last, stop)) return s;
+      kept = i + 1;
+      if (stop) {
+        if (Status s2 = remove_segments(segments, i + 1)) return s2;
+        break;
+      }
+    }
+    // A segment left without a single batch (created just before a crash, cut to nothing, or
+    // after a gap) goes: the writer re-creates it under the same name for the next batch.
+    while (kept > 0 && kept_bytes_[kept - 1] == 0) {
+      if (Status s = remove_segments(segments, kept - 1, kept)) return s;
+      --kept;
+    }
+    if (removed_any_) {
+      if (Status s = fsync_directory(dir_)) return s;
+    }
+    report_.segments = kept;
+    state_.tail.wal_dir = dir_;
+    state_.tail.next_batch = replayer_.next_batch();
+    if (kept > 0) {
+      state_.tail.last_segment_first_batch = segments[kept - 1].first_batch;
+      state_.tail.last_segment_bytes = kept_bytes_[kept - 1];
+    }
+    return std::nullopt;
+  }
+
+ private:
+  Status list_segments(std::vector<Segment>& out) {
+    std::vector<std::string> names;
+    if (Status s = list_files(dir_, names)) return s;
+    for (const std::string& name : names) {
+      if (auto first = wal::parse_segment_file_name(name)) {
+        out.push_back(Segment{*first, name});
+      } else {
+        spdlog::warn("ignoring {}/{}: not a WAL segment name", dir_, name);
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Segment& a, const Segment& b) { return a.first_batch < b.first_batch; });
+    return std::nullopt;
+  }
+
+  // Replays one segment; sets `stop` when the WAL ends here (after a repair cut).
+  Status recover_segment(const Segment& seg, bool last, bool& stop) {
+    const std::string path = dir_ + "/" + seg.name;
+    if (seg.first_batch != replayer_.next_batch()) {
+      const std::string why = "segment starts at batch " + std::to_string(seg.first_batch) +
+                              " but batch " + std::to_string(replayer_.next_batch()) +
+                              " was expected (a segment is missing)";
+      stop = true;
+      kept_bytes_.push_back(0);
+      return corruption(path, 0, 0, 0, why);
+    }
+    std::string buf;
+    if (Status s = read_file(path, buf)) return s;
+    const SegmentScan scan = replayer_.scan(buf);
+    report_.batches += scan.batches;
+    kept_bytes_.push_back(scan.committed_end);
+    if (scan.committed_end == buf.size()) {
+      if (scan.batches == 0 && !last) {
+        stop = true;
+        return corruption(path, 0, 0, buf.size(), "segment holds no batch");
+      }
+      return std::nullopt;
+    }
+    std::string reason =
+        scan.bad_offset ? scan.reason : "batch has no Commit record before the end of the segment";
+    const std::size_t bad_at = scan.bad_offset.value_or(scan.committed_end);
+    if (last && may_be_torn(buf, scan, replayer_.next_batch())) {
+      return cut_torn_tail(path, scan.committed_end, buf.size(), bad_at, reason);
+    }
+    stop = true;
+    return corruption(path, bad_at, scan.committed_end, buf.size(), reason);
+  }
+
+  Status cut_torn_tail(const std::string& path, std::size_t cut_at, std::size_t size,
+                       std::size_t bad_at, const std::string& reason) {
+    if (Status s = truncate_file(path, cut_at)) return s;
+    report_.torn_bytes_cut += size - cut_at;
+    note(true, "truncated torn tail of " + path + ": cut " + std::to_string(size - cut_at) +
+                   " bytes at offset " + std::to_string(cut_at) +
+                   " (uncommitted batch; at offset " + std::to_string(bad_at) + ": " + reason +
+                   ")");
+    return std::nullopt;
+  }
+
+  // Refuses, or with `repair` cuts the segment back to `cut_at` (later segments go afterwards).
+  Status corruption(const std::string& path, std::size_t bad_at, std::size_t cut_at,
+                    std::size_t size, const std::string& reason) {
+    const std::string where =
+        "corrupt record in " + path + " at offset " + std::to_string(bad_at) + ": " + reason;
+    if (!repair_) {
+      return StorageError{StorageError::Kind::kCorrupt,
+                          where + "; start with --repair to truncate the log there"};
+    }
+    if (size > cut_at) {
+      if (Status s = truncate_file(path, cut_at)) return s;
+    }
+    report_.repaired = true;
+    note(true, "repair: " + where + "; cut " + std::to_string(size - cut_at) + " bytes at offset " +
+                   std::to_string(cut_at) + " and dropped every later segment");
+    return std::nullopt;
+  }
+
+  Status remove_segments(const std::vector<Segment>& segments, std::size_t from,
+                         std::size_t to = SIZE_MAX) {
+    for (std::size_t i = from; i < std::min(to, segments.size()); ++i) {
+      const std::string path = dir_ + "/" + segments[i].name;
+      if (Status s = remove_file(path)) return s;
+      removed_any_ = true;
+      note(repair_ && report_.repaired, "removed WAL segment " + path);
+    }
+    return std::nullopt;
+  }
+
+  void note(bool warning, std::string line) {
+    if (warning) {
+      spdlog::warn("{}", line);
+    } else {
+      spdlog::info("{}", line);
+    }
+    report_.actions.push_back(std::move(line));
+  }
+
+  const std::string dir_;
+  const bool repair_;
+  RecoveredState& state_;
+  RecoveryReport& report_;
+  Replayer replayer_;
+  bool removed_any_ = false;             // the directory needs an fsync to make the removal durable
+  std::vector<std::size_t> kept_bytes_;  // committed bytes of each segment scanned so far
+};
+
+}  // namespace
+
+Status recover_wal(const std::string& wal_dir, bool repair, RecoveredState& state,
+                   RecoveryReport& report) {
+  state = RecoveredState{};
+  report = RecoveryReport{};
+  return Recovery(wal_dir, repair, state, report).run();
+}
+
+}  // namespace paxoskv::storage

@@ -1,0 +1,169 @@
+#include "wal_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+
+#include "fatal.h"
+#include "paxos/assert.h"
+#include "wal_format.h"
+
+namespace paxoskv::storage {
+
+std::size_t FsyncStats::bucket_of(std::uint64_t us) {
+  if (us < 4) return static_cast<std::size_t>(us);
+  const auto octave = static_cast<std::size_t>(std::bit_width(us) - 1);  // >= 2
+  const auto sub = static_cast<std::size_t>((us >> (octave - 2)) & 3u);  // next two bits
+  return std::min(kBuckets - 1, 4 * (octave - 1) + sub);
+}
+
+std::uint64_t FsyncStats::bucket_upper_us(std::size_t bucket) {
+  if (bucket < 4) return bucket + 1;
+  const std::size_t octave = bucket / 4 + 1;
+  const std::uint64_t sub = bucket % 4;
+  return (5 + sub) << (octave - 2);
+}
+
+std::uint64_t FsyncStats::percentile_us(double q) const {
+  if (count == 0) return 0;
+  const auto rank = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count))));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    seen += buckets[i];
+    if (seen >= rank) return std::min(bucket_upper_us(i), max_us);
+  }
+  return max_us;  // buckets were read a moment after count (relaxed snapshot)
+}
+
+Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, std::uint64_t segment_bytes_max) {
+  PAXOS_ASSERT(segment_bytes_max > 0, "segment_bytes_max must be positive");
+  PAXOS_ASSERT(tail.next_batch >= 1, "batch numbers start at 1");
+  const int dir_fd = ::open(tail.wal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    return StorageError{StorageError::Kind::kIo,
+                        errno_message("cannot open WAL directory " + tail.wal_dir, errno)};
+  }
+  int segment_fd = -1;
+  if (tail.last_segment_first_batch) {
+    PAXOS_ASSERT(*tail.last_segment_first_batch < tail.next_batch, "last segment holds no batch");
+    const std::string path =
+        tail.wal_dir + "/" + wal::segment_file_name(*tail.last_segment_first_batch);
+    segment_fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (segment_fd < 0) {
+      const int err = errno;
+      ::close(dir_fd);
+      return StorageError{StorageError::Kind::kIo,
+                          errno_message("cannot open WAL segment " + path + " for writing", err)};
+    }
+  }
+  return std::unique_ptr<WalWriter>(
+      new WalWriter(std::move(tail), segment_bytes_max, dir_fd, segment_fd));
+}
+
+WalWriter::WalWriter(WalTail tail, std::uint64_t segment_bytes_max, int dir_fd, int segment_fd)
+    : wal_dir_(std::move(tail.wal_dir)),
+      segment_bytes_max_(segment_bytes_max),
+      next_batch_(tail.next_batch),
+      dir_fd_(dir_fd),
+      segment_fd_(segment_fd) {
+  if (segment_fd_ >= 0) {
+    segment_first_batch_ = *tail.last_segment_first_batch;
+    segment_bytes_ = tail.last_segment_bytes;
+  }
+}
+
+WalWriter::~WalWriter() {
+  // Everything written was already synced by append_and_sync; closing loses nothing.
+  if (segment_fd_ >= 0) ::close(segment_fd_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+std::string WalWriter::current_segment_path() const {
+  if (segment_fd_ < 0) return {};
+  return wal_dir_ + "/" + wal::segment_file_name(segment_first_batch_);
+}
+
+void WalWriter::append_and_sync(std::string_view sealed_batch) {
+  if (sealed_batch.empty()) return;
+  // The trailing Commit tells which batch this is: a cheap check (one 17-byte CRC) that the I/O
+  // thread writes batches exactly once and in seal order, which recovery's batch numbering needs.
+  const std::optional<std::uint64_t> batch = wal::trailing_commit_batch(sealed_batch);
+  PAXOS_ASSERT(batch.has_value(), "append_and_sync: not a sealed batch");
+  PAXOS_ASSERT(*batch == next_batch_, "append_and_sync: batches out of seal order");
+
+  const bool full = segment_bytes_ > 0 && segment_bytes_ + sealed_batch.size() > segment_bytes_max_;
+  if (segment_fd_ < 0 || full) {
+    if (segment_fd_ >= 0) ::close(segment_fd_);  // already durable up to its last batch
+    segment_fd_ = -1;
+    create_segment(next_batch_);
+    segment_bytes_ = 0;
+  }
+  write_all(sealed_batch);
+  timed_sync(segment_fd_, /*data_only=*/true, "fdatasync");
+  segment_bytes_ += sealed_batch.size();
+  bytes_written_ += sealed_batch.size();
+  ++next_batch_;
+}
+
+void WalWriter::create_segment(std::uint64_t first_batch) {
+  const std::string path = wal_dir_ + "/" + wal::segment_file_name(first_batch);
+  segment_fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_CREAT | O_EXCL, 0644);
+  if (segment_fd_ < 0) fatal(errno_message("cannot create WAL segment " + path, errno));
+  segment_first_batch_ = first_batch;
+  // The new name must be durable before any batch in it is reported durable; fdatasync of the
+  // file alone does not persist its directory entry.
+  timed_sync(dir_fd_, /*data_only=*/false, "fsync of the WAL directory");
+}
+
+void WalWriter::write_all(std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    // pwrite at our own offset: no O_APPEND, so the position after a short write is explicit.
+    const ssize_t n = ::pwrite(segment_fd_, bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(segment_bytes_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fatal(errno_message("write to " + current_segment_path() + " failed", errno));
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void WalWriter::timed_sync(int fd, bool data_only, const char* what) {
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
+  if (rc != 0) {
+    // No retry, ever: see the header.
+    fatal(errno_message(std::string(what) + " of " + current_segment_path() + " failed", errno));
+  }
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  record_sync_us(static_cast<std::uint64_t>(us.count()));
+}
+
+void WalWriter::record_sync_us(std::uint64_t us) {
+  sync_buckets_[FsyncStats::bucket_of(us)].fetch_add(1, std::memory_order_relaxed);
+  sync_last_us_.store(us, std::memory_order_relaxed);
+  sync_total_us_.fetch_add(us, std::memory_order_relaxed);
+  if (us > sync_max_us_.load(std::memory_order_relaxed)) {
+    sync_max_us_.store(us, std::memory_order_relaxed);  // single writer: no CAS loop needed
+  }
+  sync_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+FsyncStats WalWriter::fsync_stats() const {
+  FsyncStats s;
+  s.count = sync_count_.load(std::memory_order_relaxed);
+  s.last_us = sync_last_us_.load(std::memory_order_relaxed);
+  s.max_us = sync_max_us_.load(std::memory_order_relaxed);
+  s.total_us = sync_total_us_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < FsyncStats::kBuckets; ++i) {
+    s.buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
+  }
+  return s;
+}
+
+}  // namespace paxoskv::storage

@@ -1,0 +1,102 @@
+// Appends sealed batches to the WAL's segment files and makes them durable.
+//
+// Threading contract: a WalWriter is used by ONE thread at a time (the server's I/O thread, or
+// the loop thread itself through DiskStorage::sync()); it shares nothing with the in-memory state
+// of DiskStorage. Batches must be passed in the order DiskStorage::seal_batch() produced them,
+// each exactly once; the writer checks the batch number of every batch's Commit record and
+// asserts on a gap or reordering. Only fsync_stats() may be called from any thread.
+//
+// Failure: a failed write or fdatasync (EIO, ENOSPC, ...) ends the process through fatal(). Never
+// retry a failed fsync: the kernel may have dropped the dirty pages and cleared the error.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "result.h"
+
+namespace paxoskv::storage {
+
+// Latency of the writer's fdatasync calls (one per batch; a segment rotation adds a directory
+// fsync, which is counted too). Percentiles come from a log-linear histogram of microseconds
+// (four buckets per power of two, like a tiny HdrHistogram): the reported value is the upper
+// bound of the bucket holding the percentile, at most 25% above the true value.
+struct FsyncStats {
+  // Buckets 0-3 hold 0-3 us exactly; then four per octave up to 2^32 us; the last is open-ended.
+  static constexpr std::size_t kBuckets = 128;
+  static std::size_t bucket_of(std::uint64_t us);
+  static std::uint64_t bucket_upper_us(std::size_t bucket);  // exclusive
+
+  std::uint64_t count = 0;
+  std::uint64_t last_us = 0;
+  std::uint64_t max_us = 0;
+  std::uint64_t total_us = 0;
+  std::array<std::uint64_t, kBuckets> buckets{};
+
+  // Upper bound of the bucket holding quantile q in [0, 1]; 0 when there were no syncs.
+  std::uint64_t percentile_us(double q) const;
+  std::uint64_t mean_us() const { return count == 0 ? 0 : total_us / count; }
+};
+
+// Where the writer continues after recovery.
+struct WalTail {
+  std::string wal_dir;
+  std::uint64_t next_batch = 1;  // the number the next batch's Commit record must carry
+  // The last segment, to append to; nullopt when the WAL holds no segment yet.
+  std::optional<std::uint64_t> last_segment_first_batch;
+  std::uint64_t last_segment_bytes = 0;
+};
+
+class WalWriter {
+ public:
+  // Opens the WAL directory and the last segment for appending (errors as values: this runs
+  // inside DiskStorage::open). A segment is closed (and the next batch starts a new one) once
+  // adding a batch would take it past `segment_bytes_max`; a single batch larger than that gets a
+  // segment of its own.
+  static Result<std::unique_ptr<WalWriter>> open(WalTail tail, std::uint64_t segment_bytes_max);
+  ~WalWriter();
+  WalWriter(const WalWriter&) = delete;
+  WalWriter& operator=(const WalWriter&) = delete;
+
+  // Writes one sealed batch with a single pwrite and makes it durable with one fdatasync; when it
+  // returns, the batch survives a power loss. An empty batch (nothing was written) is a no-op.
+  void append_and_sync(std::string_view sealed_batch);
+
+  // Safe from any thread.
+  FsyncStats fsync_stats() const;
+
+  std::uint64_t next_batch() const { return next_batch_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  // The path of the segment the next batch goes to, if it exists yet (for tests and status).
+  std::string current_segment_path() const;
+
+ private:
+  WalWriter(WalTail tail, std::uint64_t segment_bytes_max, int dir_fd, int segment_fd);
+  void create_segment(std::uint64_t first_batch);
+  void write_all(std::string_view bytes);
+  void timed_sync(int fd, bool data_only, const char* what);
+  void record_sync_us(std::uint64_t us);
+
+  const std::string wal_dir_;
+  const std::uint64_t segment_bytes_max_;
+  std::uint64_t next_batch_;
+  int dir_fd_ = -1;
+  int segment_fd_ = -1;
+  std::uint64_t segment_first_batch_ = 0;
+  std::uint64_t segment_bytes_ = 0;
+  std::uint64_t bytes_written_ = 0;
+
+  // Written by the writer's thread, read by anyone; relaxed is enough for monitoring numbers.
+  std::atomic<std::uint64_t> sync_count_{0};
+  std::atomic<std::uint64_t> sync_last_us_{0};
+  std::atomic<std::uint64_t> sync_max_us_{0};
+  std::atomic<std::uint64_t> sync_total_us_{0};
+  std::array<std::atomic<std::uint64_t>, FsyncStats::kBuckets> sync_buckets_{};
+};
+
+}  // namespace paxoskv::storage
