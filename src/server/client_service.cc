@@ -81,7 +81,7 @@ void ClientService::accept() {
 void ClientService::reply(const std::shared_ptr<Connection>& connection,
                           const Response& response) {
   if (connection && connection->open()) {
-    connection->send(FrameKind::kClientResponse, encode(response));
+    connection->enqueue([&](std::string& out) { append_frame(out, response); });
   }
 }
 

@@ -63,21 +63,7 @@ void Connection::read_some() {
       });
 }
 
-bool Connection::send(FrameKind kind, std::string_view body) {
-  if (!open_) return false;
-  append_frame(pending_, kind, body);
-  if (queued_bytes() > limits_.queue_bytes_max) {
-    close("outgoing queue over " + std::to_string(limits_.queue_bytes_max) +
-          " bytes (the other side is not reading)");
-    return false;
-  }
-  if (!writing_active_) write_pending();
-  return true;
-}
-
-bool Connection::send_framed(std::string_view frames) {
-  if (!open_) return false;
-  pending_.append(frames);
+bool Connection::after_enqueue() {
   if (queued_bytes() > limits_.queue_bytes_max) {
     close("outgoing queue over " + std::to_string(limits_.queue_bytes_max) +
           " bytes (the other side is not reading)");

@@ -33,9 +33,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Starts reading. Handlers run on the io_context; `on_frame` may call send() or close().
   void start(FrameHandler on_frame, CloseHandler on_close);
   // Queues one frame. Returns false (and closes the connection) if the queue limit is exceeded.
-  bool send(FrameKind kind, std::string_view body);
-  // Queues an already framed buffer (see frame.h begin_frame/finish_frame).
-  bool send_framed(std::string_view frames);
+  bool send(FrameKind kind, std::string_view body) {
+    return enqueue([&](std::string& out) { append_frame(out, kind, body); });
+  }
+  // Queues whatever `write_frames(std::string& out)` appends to the outgoing buffer (for example
+  // codec.h's append_frame, which encodes in place: no intermediate copy of the body).
+  template <typename WriteFrames>
+  bool enqueue(WriteFrames&& write_frames) {
+    if (!open_) return false;
+    write_frames(pending_);
+    return after_enqueue();
+  }
   void close(const std::string& reason);
 
   bool open() const { return open_; }
@@ -45,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queued_bytes() const { return pending_.size() + writing_.size(); }
 
  private:
+  bool after_enqueue();
   void read_some();
   void write_pending();
   void arm_idle_timer();

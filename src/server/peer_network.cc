@@ -200,7 +200,7 @@ void PeerNetwork::on_peer_frame(std::uint64_t peer_id, Connection& c, FrameView 
 void PeerNetwork::send(const paxos::Message& message) {
   auto it = peers_.find(message.to.value());
   if (it == peers_.end() || !it->second.connection) return;
-  it->second.connection->send(FrameKind::kPeerMessage, encode(message));
+  it->second.connection->enqueue([&](std::string& out) { append_frame(out, message); });
 }
 
 std::vector<std::uint64_t> PeerNetwork::connected_peers() const {

@@ -114,7 +114,7 @@ TEST_F(KvStoreRanges, DeleteRangeRemovesHalfOpenIntervalInOneRevision) {
 }
 
 TEST_F(KvStoreRanges, DeleteRangeReturnsRemovedPairsWhenAskedForPrevKv) {
-  const Response r = apply_next(store, del_range("b/", test_prefix_end("b/"), true));
+  const Response r = apply_next(store, del_range("b/", prefix_end("b/"), true));
   EXPECT_EQ(r.deleted, 2u);
   EXPECT_EQ(r.kvs, (std::vector<KeyValue>{kv("b/1", "b/1", 3, 3, 1), kv("b/2", "b/2", 4, 4, 1)}));
 }
@@ -141,7 +141,7 @@ TEST_F(KvStoreRanges, DeleteRangeThatRemovesNothingKeepsRevision) {
 
 TEST_F(KvStoreRanges, RangeReturnsKeysInOrder) {
   EXPECT_EQ(keys(store.read(range("b", "d"))), (V{"b", "b/1", "b/2", "c"}));
-  EXPECT_EQ(keys(store.read(range("b/", test_prefix_end("b/")))), (V{"b/1", "b/2"}));
+  EXPECT_EQ(keys(store.read(range("b/", prefix_end("b/")))), (V{"b/1", "b/2"}));
   EXPECT_EQ(keys(store.read(range("c", kZero))), (V{"c", "d"}));
   EXPECT_EQ(keys(store.read(all_keys())), (V{"a", "b", "b/1", "b/2", "c", "d"}));
   EXPECT_EQ(keys(store.read(range("b", ""))), (V{"b"}));

@@ -87,18 +87,6 @@ inline Request with_session(Request r, std::uint64_t client_id, std::uint64_t se
   return r;
 }
 
-// The prefix_end() of protocol.h, privately: the tests must not depend on src/common.
-inline std::string test_prefix_end(std::string prefix) {
-  while (!prefix.empty()) {
-    if (static_cast<unsigned char>(prefix.back()) != 0xff) {
-      prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return std::string(1, '\0');
-}
-
 // Every field apply() and read() can set.
 inline bool same_response(const Response& a, const Response& b) {
   return a.seq == b.seq && a.status == b.status && a.error == b.error && a.revision == b.revision &&
