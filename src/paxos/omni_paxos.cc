@@ -81,9 +81,9 @@ void OmniPaxos::take_outgoing(std::vector<Message>& out) {
   sequence_paxos_.take_outgoing(out);
 }
 
-void OmniPaxos::read_decided(LogIndex from, std::vector<Entry>& out) const {
-  const LogIndex decided = decided_idx();
-  if (from < decided) storage_.read(from, decided, out);
+void OmniPaxos::read_decided(LogIndex from, LogIndex to, std::vector<Entry>& out) const {
+  const LogIndex end = std::min(to, decided_idx());
+  if (from < end) storage_.read(from, end, out);
 }
 
 Status OmniPaxos::status() const {

@@ -59,7 +59,11 @@ class OmniPaxos {
 
   LogIndex decided_idx() const { return sequence_paxos_.decided_idx(); }
   // Appends the decided entries [from, decided_idx()) to `out`.
-  void read_decided(LogIndex from, std::vector<Entry>& out) const;
+  void read_decided(LogIndex from, std::vector<Entry>& out) const {
+    read_decided(from, decided_idx(), out);
+  }
+  // Appends the decided entries [from, min(to, decided_idx())) to `out`.
+  void read_decided(LogIndex from, LogIndex to, std::vector<Entry>& out) const;
 
   Status status() const;
   NodeId node_id() const { return config_.node_id; }

@@ -246,8 +246,7 @@ void Node::apply_decided(paxos::LogIndex limit) {
   const paxos::LogIndex decided = std::min(limit, replica_.decided_idx());
   if (decided <= applied_idx_) return;
   decided_.clear();
-  replica_.read_decided(applied_idx_, decided_);
-  decided_.resize(decided - applied_idx_);
+  replica_.read_decided(applied_idx_, decided, decided_);
   for (const paxos::Entry& entry : decided_) {
     const std::uint64_t index = applied_idx_.value();
     applied_idx_ = applied_idx_ + 1;
