@@ -106,7 +106,7 @@ void WalWriter::append_and_sync(std::string_view sealed_batch) {
   write_all(sealed_batch);
   timed_sync(segment_fd_, /*data_only=*/true, "fdatasync");
   segment_bytes_ += sealed_batch.size();
-  bytes_written_ += sealed_batch.size();
+  bytes_written_.fetch_add(sealed_batch.size(), std::memory_order_relaxed);
   ++next_batch_;
 }
 

@@ -71,7 +71,8 @@ class WalWriter {
   FsyncStats fsync_stats() const;
 
   std::uint64_t next_batch() const { return next_batch_; }
-  std::uint64_t bytes_written() const { return bytes_written_; }
+  // Safe from any thread (the server's status reads it while the I/O thread writes).
+  std::uint64_t bytes_written() const { return bytes_written_.load(std::memory_order_relaxed); }
   // The path of the segment the next batch goes to, if it exists yet (for tests and status).
   std::string current_segment_path() const;
 
@@ -89,7 +90,7 @@ class WalWriter {
   int segment_fd_ = -1;
   std::uint64_t segment_first_batch_ = 0;
   std::uint64_t segment_bytes_ = 0;
-  std::uint64_t bytes_written_ = 0;
+  std::atomic<std::uint64_t> bytes_written_{0};
 
   // Written by the writer's thread, read by anyone; relaxed is enough for monitoring numbers.
   std::atomic<std::uint64_t> sync_count_{0};
