@@ -182,6 +182,7 @@ class SequencePaxos {
 
   std::uint64_t resend_ticks_ = 0;
   std::vector<Message> outgoing_;
+  std::vector<LogIndex> decide_scratch_;
 };
 
 }  // namespace paxoskv::paxos

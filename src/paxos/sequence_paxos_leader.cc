@@ -173,8 +173,8 @@ void SequencePaxos::try_decide() {
   if (role_ != Role::kLeader || phase_ != Phase::kAccept) return;
   // The largest index that a write quorum has accepted in this ballot. The leader's own log counts
   // in full: the driver makes it durable before any follower can acknowledge (storage.h, rule 3).
-  std::vector<LogIndex> accepted;
-  accepted.reserve(progress_.size() + 1);
+  std::vector<LogIndex>& accepted = decide_scratch_;  // reused: this runs for every Accepted
+  accepted.clear();
   accepted.push_back(storage_.log_end());
   for (const Progress& p : progress_) accepted.push_back(p.accepted_idx);
   const std::size_t w = quorum_.write_quorum_size();

@@ -9,7 +9,11 @@ namespace paxoskv::server {
 
 ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
                              RequestHandler on_request)
-    : io_(io), config_(config), on_request_(std::move(on_request)), acceptor_(io) {}
+    : io_(io),
+      config_(config),
+      on_request_(std::move(on_request)),
+      acceptor_(io),
+      accept_retry_(io) {}
 
 void ClientService::start() {
   const auto endpoint = resolve_endpoint(io_, config_.client_listen);
@@ -22,6 +26,7 @@ void ClientService::start() {
 
 void ClientService::stop() {
   stopped_ = true;
+  accept_retry_.cancel();
   asio::error_code ignored;
   acceptor_.close(ignored);
 }
@@ -30,8 +35,14 @@ void ClientService::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (stopped_) return;
     if (ec) {
-      // Out of file descriptors and the like: keep accepting, the condition may pass.
-      spdlog::warn("client accept failed: {}", ec.message());
+      // Out of file descriptors and the like: the condition may pass, but retrying at once would
+      // spin a core while it lasts. Try again shortly.
+      spdlog::warn("client accept failed: {}; retrying in 100 ms", ec.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](const asio::error_code& wait_ec) {
+        if (!wait_ec && !stopped_) accept();
+      });
+      return;
     } else if (open_ >= config_.max_client_connections) {
       if (refused_++ % 1000 == 0) {
         spdlog::warn("refusing client connections: {} open (max_client_connections); {} refused",

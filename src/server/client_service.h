@@ -38,6 +38,7 @@ class ClientService {
   const ServerConfig& config_;
   RequestHandler on_request_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
   std::size_t open_ = 0;
   std::uint64_t refused_ = 0;
   bool stopped_ = false;

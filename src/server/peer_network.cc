@@ -62,10 +62,17 @@ void PeerNetwork::stop() {
 void PeerNetwork::accept() {
   acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
     if (stopped_) return;
-    if (!ec) {
-      run(std::make_shared<Connection>(std::move(socket), limits(), "peer (handshaking)"),
-          std::make_shared<Link>());
+    if (ec) {
+      // Out of descriptors and the like: retry shortly instead of spinning.
+      spdlog::warn("peer accept failed: {}; retrying in 100 ms", ec.message());
+      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(100));
+      timer->async_wait([this, timer](const asio::error_code& wait_ec) {
+        if (!wait_ec && !stopped_) accept();
+      });
+      return;
     }
+    run(std::make_shared<Connection>(std::move(socket), limits(), "peer (handshaking)"),
+        std::make_shared<Link>());
     accept();
   });
 }
