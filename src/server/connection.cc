@@ -63,8 +63,10 @@ void Connection::read_some() {
       });
 }
 
-bool Connection::after_enqueue() {
-  if (queued_bytes() > limits_.queue_bytes_max) {
+bool Connection::after_enqueue(std::size_t queued_before) {
+  // The limit is on what piles up behind a reader that does not keep up; a single frame larger
+  // than the limit on an empty queue is still sent (a follower's resync can be large).
+  if (queued_before > 0 && queued_bytes() > limits_.queue_bytes_max) {
     close("outgoing queue over " + std::to_string(limits_.queue_bytes_max) +
           " bytes (the other side is not reading)");
     return false;

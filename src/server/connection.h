@@ -41,8 +41,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <typename WriteFrames>
   bool enqueue(WriteFrames&& write_frames) {
     if (!open_) return false;
+    const std::size_t queued_before = queued_bytes();
     write_frames(pending_);
-    return after_enqueue();
+    return after_enqueue(queued_before);
   }
   void close(const std::string& reason);
 
@@ -53,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queued_bytes() const { return pending_.size() + writing_.size(); }
 
  private:
-  bool after_enqueue();
+  bool after_enqueue(std::size_t queued_before);
   void read_some();
   void write_pending();
   void arm_idle_timer();

@@ -31,8 +31,13 @@ PeerNetwork::PeerNetwork(asio::io_context& io, const ServerConfig& config,
 }
 
 Connection::Limits PeerNetwork::limits() const {
+  // Peers are authenticated members, and an AcceptSync carries a follower's whole missing suffix
+  // (it cannot be split safely, see SequencePaxos::send_accept_sync), so peer frames may be far
+  // larger than client frames. Until snapshots bound the suffix, allow up to 1 GiB (still checked
+  // from the header before anything is allocated).
+  constexpr std::uint64_t kPeerFrameBytesMax = std::uint64_t{1} << 30;
   Connection::Limits l;
-  l.max_frame_bytes = config_.max_frame_bytes;
+  l.max_frame_bytes = std::max(config_.max_frame_bytes, kPeerFrameBytesMax);
   l.queue_bytes_max = config_.peer_queue_bytes_max;
   return l;
 }

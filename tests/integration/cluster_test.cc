@@ -176,3 +176,40 @@ TEST(Durability, ASecondServerOnTheSameDataDirectoryRefusesToStart) {
 
 }  // namespace
 }  // namespace paxoskv::testing
+
+namespace paxoskv::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A follower that missed more than a frame's worth of log is still brought back: the resync
+// (AcceptSync) carries its whole missing suffix, so peer frames must not be held to the client
+// frame limit (here 64 KiB against a 2 MB resync).
+TEST(Cluster, AFollowerFarBehindCatchesUpThroughALargeResync) {
+  LocalCluster cluster(3, {{"network", {"max_frame_bytes = 65536", "peer_queue_bytes_max = 65536"}},
+                           {"consensus", {"batch_bytes_max = 16384"}}});
+  cluster.start_all();
+  auto leader = cluster.wait_for_leader(10s);
+  ASSERT_TRUE(leader) << cluster.log_tail(1);
+  const std::size_t follower = *leader % 3 + 1;
+  cluster.kill(follower);
+  auto c = cluster.client();
+  const std::string value(10 * 1024, 'v');
+  Response last;
+  for (int i = 0; i < 200; ++i) {
+    last = c.put("big" + std::to_string(i), value);
+    ASSERT_EQ(last.status, Status::kOk) << last.error;
+  }
+  cluster.start(follower);
+  auto local = cluster.client(follower, 1s);
+  EXPECT_TRUE(LocalCluster::wait_until(
+      [&] {
+        Response r = local.get("big199", /*serializable=*/true);
+        return r.status == Status::kOk && r.revision >= last.revision;
+      },
+      20s))
+      << cluster.log_tail(follower);
+}
+
+}  // namespace
+}  // namespace paxoskv::testing

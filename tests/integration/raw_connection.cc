@@ -64,20 +64,32 @@ std::optional<Response> RawConnection::read_response(std::chrono::milliseconds t
   }
 }
 
-bool RawConnection::closed_by_server(std::chrono::milliseconds timeout) {
+bool RawConnection::closed_by_server(std::chrono::milliseconds timeout, std::size_t* drained) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char byte;
-  asio::error_code ec = asio::error::would_block;
-  socket_.async_read_some(asio::buffer(&byte, 1), [&](const asio::error_code& e, std::size_t) { ec = e; });
-  io_.restart();
-  io_.run_until(deadline);
-  if (ec == asio::error::would_block) {
-    socket_.cancel();
+  std::vector<char> buffer(64 * 1024);
+  std::size_t total = 0;
+  for (;;) {
+    asio::error_code ec = asio::error::would_block;
+    std::size_t got = 0;
+    socket_.async_read_some(asio::buffer(buffer), [&](const asio::error_code& e, std::size_t n) {
+      ec = e;
+      got = n;
+    });
     io_.restart();
-    io_.run();
-    return false;
+    io_.run_until(deadline);
+    if (ec == asio::error::would_block) {
+      socket_.cancel();
+      io_.restart();
+      io_.run();
+      if (drained) *drained = total;
+      return false;
+    }
+    total += got;
+    if (ec) {
+      if (drained) *drained = total;
+      return ec == asio::error::eof || ec == asio::error::connection_reset;
+    }
   }
-  return ec == asio::error::eof || ec == asio::error::connection_reset;
 }
 
 }  // namespace paxoskv::testing

@@ -21,8 +21,9 @@ class RawConnection {
   Response call(const Request& request, std::chrono::milliseconds timeout);
   // Reads one response frame; nullopt if the server closed the connection or `timeout` passed.
   std::optional<Response> read_response(std::chrono::milliseconds timeout);
-  // True if the server closed the connection within `timeout`.
-  bool closed_by_server(std::chrono::milliseconds timeout);
+  // True if the server closed the connection within `timeout`. Reads and discards whatever the
+  // server still sends first, counting it in `drained` if given.
+  bool closed_by_server(std::chrono::milliseconds timeout, std::size_t* drained = nullptr);
 
  private:
   asio::io_context io_;
