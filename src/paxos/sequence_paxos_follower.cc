@@ -161,11 +161,23 @@ void SequencePaxos::emit_follower(std::vector<Message>& out) {
                           Accepted{promise_, storage_.log_end()}});
     accepted_dirty_ = false;
   }
-  if (!forward_.empty()) {
-    out.push_back(Message{config_.node_id, to, config_.config_id,
-                          ProposalForward{promise_, session_, ++forward_seq_, std::move(forward_)}});
-    forward_.clear();
+  // Forward in batches no larger than an AcceptDecide, so no single message outgrows the limits.
+  std::size_t begin = 0;
+  while (begin < forward_.size()) {
+    std::size_t end = begin;
+    std::size_t bytes = 0;
+    while (end < forward_.size() && end - begin < config_.batch_entries_max &&
+           (end == begin || bytes + forward_[end].size() <= config_.batch_bytes_max)) {
+      bytes += forward_[end].size();
+      ++end;
+    }
+    ProposalForward forward{promise_, session_, ++forward_seq_, {}};
+    forward.entries.assign(std::make_move_iterator(forward_.begin() + static_cast<std::ptrdiff_t>(begin)),
+                           std::make_move_iterator(forward_.begin() + static_cast<std::ptrdiff_t>(end)));
+    out.push_back(Message{config_.node_id, to, config_.config_id, std::move(forward)});
+    begin = end;
   }
+  forward_.clear();
 }
 
 }  // namespace paxoskv::paxos

@@ -9,6 +9,9 @@ namespace paxoskv::paxos {
 
 void SequencePaxos::become_leader(const Ballot& ballot) {
   PAXOS_ASSERT(ballot.pid == config_.node_id && ballot > promise_, "leader needs a fresh ballot");
+  // Taking over again with a higher ballot while leading: reads indexed and acknowledged under the
+  // old ballot prove nothing about the new one (a ballot in between may have decided writes).
+  if (role_ == Role::kLeader) step_down();
   promise_ = ballot;
   storage_.set_promise(ballot);
   role_ = Role::kLeader;

@@ -29,6 +29,11 @@ void ClientService::stop() {
   accept_retry_.cancel();
   asio::error_code ignored;
   acceptor_.close(ignored);
+  auto connections = std::move(connections_);
+  connections_.clear();
+  for (auto& [id, weak] : connections) {
+    if (auto c = weak.lock()) c->close("server shutting down");
+  }
 }
 
 void ClientService::accept() {
@@ -62,6 +67,7 @@ void ClientService::accept() {
           "client " + (remote_ec ? std::string("?") : remote.address().to_string() + ":" +
                                                           std::to_string(remote.port())));
       ++open_;
+      connections_.emplace(connection->id(), connection);
       std::weak_ptr<Connection> weak = connection;
       connection->start(
           [this, weak](Connection& c, FrameView frame) {
@@ -82,6 +88,7 @@ void ClientService::accept() {
           },
           [this](Connection& c, const std::string& reason) {
             --open_;
+            connections_.erase(c.id());
             spdlog::debug("{} closed: {}", c.name(), reason);
           });
     }

@@ -9,6 +9,7 @@
 
 #include <asio.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "common/protocol.h"
@@ -39,6 +40,9 @@ class ClientService {
   RequestHandler on_request_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
+  // Open connections by id, so that stop() can close them: otherwise their pending reads keep the
+  // io_context running until every client goes idle.
+  std::map<std::uint64_t, std::weak_ptr<Connection>> connections_;
   std::size_t open_ = 0;
   std::uint64_t refused_ = 0;
   bool stopped_ = false;

@@ -108,6 +108,10 @@ void Node::on_peer_message(paxos::Message&& message) {
 }
 
 void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& request) {
+  if (stopped_) {
+    ClientService::reply(connection, reject(request, Status::kUnavailable, "shutting down"));
+    return;
+  }
   if (request.op == Op::kStatus) {
     Response r;
     r.seq = request.seq;
@@ -146,7 +150,16 @@ void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&&
   // entry, so whichever node the client asked answers once it has applied the entry. A retry
   // (same client id and seq) is proposed again: the state machine applies it once and answers
   // both with the first result.
-  if (replica_.append(encode_command(request)) == paxos::ProposeResult::kBufferFull) {
+  paxos::Entry entry = encode_command(request);
+  // The entry must fit in one WAL record and one peer frame; the client frame limit is
+  // configurable, so check here rather than trust it.
+  constexpr std::size_t kEntryBytesMax = 128u << 20;
+  if (entry.size() > kEntryBytesMax) {
+    ClientService::reply(connection, reject(request, Status::kBadRequest,
+                                            "key and value too large (at most 128 MiB)"));
+    return;
+  }
+  if (replica_.append(std::move(entry)) == paxos::ProposeResult::kBufferFull) {
     ClientService::reply(connection, reject(request, Status::kBusy,
                                             "no leader is taking proposals and the buffer is full"));
     return;

@@ -213,3 +213,23 @@ TEST(Cluster, AFollowerFarBehindCatchesUpThroughALargeResync) {
 
 }  // namespace
 }  // namespace paxoskv::testing
+
+namespace paxoskv::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// SIGTERM stops a node promptly even while clients keep connections open.
+TEST(Cluster, SigtermStopsANodeWithOpenClientConnections) {
+  LocalCluster cluster(1);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_leader(10s));
+  RawConnection idle1(cluster.client_address(1));
+  RawConnection idle2(cluster.client_address(1));
+  const auto start = std::chrono::steady_clock::now();
+  cluster.stop(1);  // SIGTERM, then SIGKILL after 5 s
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "SIGTERM did not stop the node";
+}
+
+}  // namespace
+}  // namespace paxoskv::testing
