@@ -39,6 +39,12 @@ Connection::Limits PeerNetwork::limits() const {
   Connection::Limits l;
   l.max_frame_bytes = std::max(config_.max_frame_bytes, kPeerFrameBytesMax);
   l.queue_bytes_max = config_.peer_queue_bytes_max;
+  // Heartbeats cross every healthy link each election round, so a silent link is dead or
+  // half-open (a peer that vanished without a reset); closing it lets the dialling side redial.
+  // This also bounds how long a connection may sit in the handshake.
+  l.idle_timeout = std::max(std::chrono::milliseconds(10'000),
+                            std::chrono::milliseconds(20 * config_.election_timeout_ticks *
+                                                      config_.tick_ms));
   return l;
 }
 

@@ -43,7 +43,7 @@ struct RunResult {
 //   10 election timeouts. It takes a round for replies to flow again, a round for nodes to see
 //   that nobody is happy, possibly a second takeover by a node that learned late, a round for the
 //   new leader's happiness to spread, and the settling round. 2,000 seeds on 3 and 5 nodes needed
-//   at most 73 ticks.
+//   at most 73 ticks (56 since a newly learned leader gets a grace round).
 // - then proposals made at every node decided on every node within 3 election timeouts: a
 //   forward, an AcceptDecide, an Accepted and a Decide are four delays of at most 3 ticks, plus
 //   deferred flushes. The same seeds needed at most 24 ticks.
