@@ -42,24 +42,9 @@ std::optional<Response> RawConnection::read_response(std::chrono::milliseconds t
       return r;
     }
     if (decoder_.failed()) throw std::runtime_error(decoder_.error());
-    // Read with a deadline: run the io_context for at most the time left.
     std::span<char> buf = decoder_.prepare(64 * 1024);
     std::size_t got = 0;
-    asio::error_code ec = asio::error::would_block;
-    socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                            [&](const asio::error_code& e, std::size_t n) {
-                              ec = e;
-                              got = n;
-                            });
-    io_.restart();
-    io_.run_until(deadline);
-    if (ec == asio::error::would_block) {
-      socket_.cancel();
-      io_.restart();
-      io_.run();
-      return std::nullopt;
-    }
-    if (ec) return std::nullopt;
+    if (read_some_until(buf, deadline, got)) return std::nullopt;
     decoder_.commit(got);
   }
 }
@@ -68,28 +53,37 @@ bool RawConnection::closed_by_server(std::chrono::milliseconds timeout, std::siz
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<char> buffer(64 * 1024);
   std::size_t total = 0;
+  asio::error_code ec;
   for (;;) {
-    asio::error_code ec = asio::error::would_block;
     std::size_t got = 0;
-    socket_.async_read_some(asio::buffer(buffer), [&](const asio::error_code& e, std::size_t n) {
-      ec = e;
-      got = n;
-    });
-    io_.restart();
-    io_.run_until(deadline);
-    if (ec == asio::error::would_block) {
-      socket_.cancel();
-      io_.restart();
-      io_.run();
-      if (drained) *drained = total;
-      return false;
-    }
+    ec = read_some_until(buffer, deadline, got);
     total += got;
-    if (ec) {
-      if (drained) *drained = total;
-      return ec == asio::error::eof || ec == asio::error::connection_reset;
-    }
+    if (ec) break;
   }
+  if (drained) *drained = total;
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+asio::error_code RawConnection::read_some_until(std::span<char> buffer,
+                                                std::chrono::steady_clock::time_point deadline,
+                                                std::size_t& got) {
+  // Run the io_context for at most the time left; a read still pending then is cancelled and
+  // reported as timed_out.
+  asio::error_code ec = asio::error::would_block;
+  socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                          [&](const asio::error_code& e, std::size_t n) {
+                            ec = e;
+                            got = n;
+                          });
+  io_.restart();
+  io_.run_until(deadline);
+  if (ec == asio::error::would_block) {
+    socket_.cancel();
+    io_.restart();
+    io_.run();
+    return asio::error::timed_out;
+  }
+  return ec;
 }
 
 }  // namespace paxoskv::testing

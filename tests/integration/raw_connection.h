@@ -4,6 +4,7 @@
 
 #include <asio.hpp>
 #include <chrono>
+#include <span>
 #include <string>
 
 #include "common/codec.h"
@@ -26,6 +27,10 @@ class RawConnection {
   bool closed_by_server(std::chrono::milliseconds timeout, std::size_t* drained = nullptr);
 
  private:
+  // One read of at most buffer.size() bytes, waiting no later than `deadline`.
+  asio::error_code read_some_until(std::span<char> buffer,
+                                   std::chrono::steady_clock::time_point deadline, std::size_t& got);
+
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
   FrameDecoder decoder_;
