@@ -9,6 +9,7 @@
 //                        --expect-absent)
 //     scan PREFIX [--limit N] [--serializable]
 //     status
+//   paxoskv bench [options]     the benchmark driver (must come first; see bench/runner.h)
 //
 // Endpoints come from --endpoints, else $PAXOSKV_ENDPOINTS, else 127.0.0.1:7101,7102,7103.
 //

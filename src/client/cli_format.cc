@@ -70,7 +70,15 @@ nlohmann::ordered_json node_json(const NodeStatus& n) {
           {"fsync_p50_us", n.fsync_p50_us},
           {"fsync_p99_us", n.fsync_p99_us},
           {"fsync_max_us", n.fsync_max_us},
-          {"wal_bytes", n.wal_bytes}};
+          {"wal_bytes", n.wal_bytes},
+          {"fsync_enabled", n.fsync_enabled},
+          {"compacted_idx", n.compacted_idx},
+          {"snapshot_idx", n.snapshot_idx},
+          {"snapshots_taken", n.snapshots_taken},
+          {"snapshots_installed", n.snapshots_installed},
+          {"state_hash", n.state_hash},
+          {"fault_injection", n.fault_injection},
+          {"active_faults", n.active_faults}};
 }
 
 nlohmann::ordered_json response_json(const Response& r) {

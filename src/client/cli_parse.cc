@@ -5,6 +5,7 @@
 #include <exception>
 #include <ostream>
 
+#include "client/bench/runner.h"
 #include "client/cli.h"
 #include "client/client.h"
 #include "client/requests.h"
@@ -80,6 +81,11 @@ ParseOutcome parse_args(int argc, const char* const* argv, const char* env_endpo
 
   auto* status = app.add_subcommand("status", "Show the status of every endpoint");
 
+  // `bench` has its own parser (bench/runner.h); run() hands it argv when it comes first. This
+  // entry only lists it in --help and catches it after global options.
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmark driver; see `paxoskv bench --help`");
+  bench_cmd->prefix_command();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +98,11 @@ ParseOutcome parse_args(int argc, const char* const* argv, const char* env_endpo
     std::string what = e.what();
     if (what.empty()) what = e.get_name();
     usage_error(err, what + " (run with --help for usage)");
+    return {std::nullopt, kExitUsage};
+  }
+
+  if (bench_cmd->parsed()) {
+    usage_error(err, "bench must be the first argument: paxoskv bench [options]");
     return {std::nullopt, kExitUsage};
   }
 
@@ -150,6 +161,9 @@ Request build_request(const CliArgs& a) {
 
 int run(int argc, const char* const* argv, const char* env_endpoints, std::ostream& out,
         std::ostream& err) {
+  if (argc >= 2 && std::string(argv[1]) == "bench") {
+    return bench::bench_main(argc - 1, argv + 1, env_endpoints, out, err);
+  }
   ParseOutcome parsed = parse_args(argc, argv, env_endpoints, out, err);
   if (!parsed.args) return parsed.exit_code;
   const CliArgs& a = *parsed.args;

@@ -165,7 +165,11 @@ bool valid_status(Status status) {
   return status <= Status::kInternal;
 }
 bool valid_op(Op op) {
-  return op <= Op::kStatus;
+  return op <= Op::kFault;
+}
+bool valid_fault_command(const FaultCommand& fault) {
+  return fault.kind <= FaultCommand::Kind::kFailFsync &&
+         fault.direction <= FaultCommand::Direction::kBoth;
 }
 bool valid_compare_target(Compare::Target target) {
   return target <= Compare::Target::kCreateRevision;
@@ -232,6 +236,11 @@ bool decode(std::string_view body, Request& out, std::string* error) {
     return fail(error, "request: unknown compare target " +
                            std::to_string(static_cast<int>(out.compare.target)));
   }
+  if (out.fault && !valid_fault_command(*out.fault)) {
+    return fail(error, "request: unknown fault kind " +
+                           std::to_string(static_cast<int>(out.fault->kind)) + " or direction " +
+                           std::to_string(static_cast<int>(out.fault->direction)));
+  }
   return true;
 }
 
@@ -255,9 +264,32 @@ paxos::Entry encode_command(const Request& request) {
   return entry;
 }
 
+namespace {
+
+// A Request as command format version 1 wrote it: the fields before with_state_hash.
+struct RequestV1 {
+  Request& r;
+  template <class A>
+  void serialize(A& a) {
+    a(r.client_id, r.seq, r.first_unacked_seq, r.op, r.key, r.range_end, r.value, r.prev_kv,
+      r.limit, r.serializable, r.compare, r.timeout_ms);
+  }
+};
+
+}  // namespace
+
 bool decode_command(std::string_view entry, Request& out, std::string* error) {
   if (entry.empty()) return fail(error, "command: empty log entry");
   const auto version = static_cast<std::uint8_t>(entry.front());
+  if (version == 1) {
+    out = Request{};
+    RequestV1 v1{out};
+    if (!decode_into(entry.substr(1), v1, error, "command (format 1)")) return false;
+    if (!valid_op(out.op) || !valid_compare_target(out.compare.target)) {
+      return fail(error, "command (format 1): op or compare target out of range");
+    }
+    return true;
+  }
   if (version != kCommandFormatVersion) {
     return fail(error, "command: unsupported format version " + std::to_string(version) +
                            " (expected " + std::to_string(kCommandFormatVersion) + ")");

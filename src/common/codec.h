@@ -50,8 +50,10 @@ bool decode(std::string_view body, Response& out, std::string* error);
 bool decode(std::string_view body, PeerHello& out, std::string* error);
 
 // Replicated commands. A log entry outlives the binary that wrote it (it is replayed after an
-// upgrade), so it starts with a format-version byte; decode_command rejects other versions.
-inline constexpr std::uint8_t kCommandFormatVersion = 1;
+// upgrade), so it starts with a format-version byte; decode_command rejects unknown versions.
+// Version 2 appended Request::with_state_hash and Request::fault; version 1 entries (without them)
+// still decode.
+inline constexpr std::uint8_t kCommandFormatVersion = 2;
 paxos::Entry encode_command(const Request& request);
 bool decode_command(std::string_view entry, Request& out, std::string* error);
 
@@ -59,5 +61,6 @@ bool decode_command(std::string_view entry, Request& out, std::string* error);
 bool valid_status(Status status);
 bool valid_op(Op op);
 bool valid_compare_target(Compare::Target target);
+bool valid_fault_command(const FaultCommand& fault);
 
 }  // namespace paxoskv

@@ -36,6 +36,7 @@ enum class Op : std::uint8_t {
   kCas = 4,          // if compare holds on key: put value
   kRange = 5,        // [key, range_end), at most `limit` (0 = no limit)
   kStatus = 6,       // node status (not replicated)
+  kFault = 7,        // fault injection (not replicated); see FaultCommand
 };
 
 // What a compare-and-swap compares, by equality.
@@ -47,6 +48,32 @@ struct Compare {
   template <class A>
   void serialize(A& a) {
     a(target, value, number);
+  }
+};
+
+// Fault injection for tests (Op::kFault): served only by a server started with
+// --enable-fault-injection, refused with kBadRequest otherwise. Acts on the node that receives it,
+// never replicated, and forgotten when the process exits.
+struct FaultCommand {
+  enum class Kind : std::uint8_t {
+    kBlockPeer = 0,    // drop peer messages to and/or from `peer` (the connection stays up)
+    kUnblockPeer = 1,  // stop dropping them, in the given direction(s)
+    kHealAll = 2,      // unblock every peer, no fsync delay, disarm a pending fsync failure
+    kSlowFsync = 3,    // sleep fsync_delay_ms before each WAL fdatasync (0 = no delay)
+    kFailFsync = 4,    // the next WAL fdatasync reports EIO: the node exits through fatal()
+  };
+  enum class Direction : std::uint8_t {
+    kOutgoing = 0,  // dropped when this node sends to `peer`
+    kIncoming = 1,  // dropped when this node receives from `peer`
+    kBoth = 2,
+  };
+  Kind kind = Kind::kHealAll;
+  std::uint64_t peer = 0;  // kBlockPeer / kUnblockPeer
+  Direction direction = Direction::kBoth;
+  std::uint32_t fsync_delay_ms = 0;  // kSlowFsync
+  template <class A>
+  void serialize(A& a) {
+    a(kind, peer, direction, fsync_delay_ms);
   }
 };
 
@@ -67,10 +94,14 @@ struct Request {
   bool serializable = false;   // reads: serve from this node's state without a quorum round
   Compare compare;             // kCas
   std::uint32_t timeout_ms = 0;  // server-side deadline hint (0 = server default)
+  // kStatus: also fill NodeStatus::state_hash. Off by default because it is a pass over the whole
+  // store on the event loop, too costly for frequent status polls.
+  bool with_state_hash = false;
+  std::optional<FaultCommand> fault;  // kFault
   template <class A>
   void serialize(A& a) {
     a(client_id, seq, first_unacked_seq, op, key, range_end, value, prev_kv, limit, serializable,
-      compare, timeout_ms);
+      compare, timeout_ms, with_state_hash, fault);
   }
 };
 
@@ -108,11 +139,24 @@ struct NodeStatus {
   std::uint64_t fsync_p99_us = 0;
   std::uint64_t fsync_max_us = 0;
   std::uint64_t wal_bytes = 0;
+  // KvStore::state_hash() at applied_idx: equal on replicas that applied the same index. Only
+  // computed when the request asked (Request::with_state_hash); 0 otherwise.
+  std::uint64_t state_hash = 0;
+  bool fault_injection = false;  // started with --enable-fault-injection
+  std::string active_faults;     // the injected faults in force, "" if none
+  // Snapshots: the log's first index (entries below it were trimmed), the newest snapshot held,
+  // how many were taken here and installed from peers since the process started.
+  std::uint64_t compacted_idx = 0;
+  std::uint64_t snapshot_idx = 0;
+  std::uint64_t snapshots_taken = 0;
+  std::uint64_t snapshots_installed = 0;
+  bool fsync_enabled = true;  // storage.fsync
   template <class A>
   void serialize(A& a) {
     a(node_id, client_address, peer_address, pid, role, phase, leader_id, ballot, decided_idx,
       applied_idx, log_end, connected_peers, revision, fsync_count, fsync_p50_us, fsync_p99_us,
-      fsync_max_us, wal_bytes);
+      fsync_max_us, wal_bytes, state_hash, fault_injection, active_faults, compacted_idx,
+      snapshot_idx, snapshots_taken, snapshots_installed, fsync_enabled);
   }
 };
 

@@ -31,7 +31,7 @@ extern char** environ;
 namespace paxoskv {
 namespace {
 
-enum class Kind { kUnsigned, kAddress, kPath, kName, kLogLevel };
+enum class Kind { kUnsigned, kAddress, kPath, kName, kLogLevel, kOnOff };
 
 // One scalar key: where it lives, how it is checked and which member it fills.
 struct KeySpec {
@@ -100,6 +100,20 @@ const std::array kKeys = {
     num("server", "session_expiry_entries", &ServerConfig::session_expiry_entries, 1, kNoMax),
     num("server", "max_pending_requests", &ServerConfig::max_pending_requests, 1, 10'000'000),
     text("log", "level", Kind::kLogLevel, &ServerConfig::log_level),
+    // "off" acknowledges writes before they are on disk: for measuring what durability costs,
+    // never for data anyone wants back. The server logs a warning at start.
+    text("storage", "fsync", Kind::kOnOff, &ServerConfig::fsync),
+    // A WAL segment is the unit of deletion after a snapshot: smaller means tighter disk use,
+    // more files. 64 KiB .. 4 GiB.
+    num("storage", "segment_bytes", &ServerConfig::segment_bytes, 64 * kKiB, 4 * kGiB),
+    // Applied entries between two snapshots of the state machine (0 = never snapshot, and the log
+    // is never trimmed). Each snapshot lets the log below the previous one be deleted.
+    num("snapshot", "interval_entries", &ServerConfig::snapshot_interval_entries, 0, kNoMax),
+    // A lagging peer is sent a snapshot in chunks of this size (one outstanding at a time).
+    num("snapshot", "chunk_bytes", &ServerConfig::snapshot_chunk_bytes, 4 * kKiB, 64 * kMiB),
+    // A transfer that makes no progress for this long is abandoned and started over.
+    num("snapshot", "transfer_timeout_ms", &ServerConfig::snapshot_transfer_timeout_ms, 100,
+        3'600'000),
 };
 
 constexpr std::string_view kEnvPrefix = "PAXOSKV_";
@@ -184,6 +198,9 @@ std::optional<std::string> string_problem(Kind kind, const std::string& value) {
   }
   constexpr std::array<std::string_view, 6> kLevels = {"trace", "debug", "info",
                                                        "warn",  "error", "off"};
+  if (kind == Kind::kOnOff && value != "on" && value != "off") {
+    return quoted(value) + " must be on or off";
+  }
   if (kind == Kind::kLogLevel &&
       std::find(kLevels.begin(), kLevels.end(), value) == kLevels.end()) {
     return quoted(value) + " is not a log level; expected trace, debug, info, warn, error or off";
@@ -384,14 +401,15 @@ class Loader {
   }
 
   void load_toml_root(const toml::table& root) {
-    static const std::set<std::string> sections = {"node", "network", "consensus", "server", "log"};
+    static const std::set<std::string> sections = {"node",    "network", "consensus", "server",
+                                                   "log",     "storage", "snapshot"};
     for (auto&& [key, node] : root) {
       const std::string name(key.str());
       if (name == kPeersKey) {
         load_toml_peers(node);
       } else if (!sections.count(name)) {
         error(name, node.is_table() ? "unknown section; known sections are node, network, "
-                                      "consensus, server, log and [[peers]]"
+                                      "consensus, server, log, storage, snapshot and [[peers]]"
                                     : "unknown top-level key; keys belong in a section such as "
                                       "[node]");
       } else if (!node.is_table()) {

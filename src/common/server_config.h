@@ -12,6 +12,8 @@
 //                read_quorum_size, write_quorum_size, leader_priority
 //   [server]     request_timeout_ms, session_expiry_entries, max_pending_requests
 //   [log]        level (trace|debug|info|warn|error|off)
+//   [storage]    fsync (on|off), segment_bytes
+//   [snapshot]   interval_entries, chunk_bytes, transfer_timeout_ms
 //   [[peers]]    id, peer_address, client_address     -- every member, this node included
 // The peers table can be overridden as a whole by PAXOSKV_PEERS or the flag `peers=...`, written
 // "id=peer_host:port/client_host:port,id=...".
@@ -64,6 +66,13 @@ struct ServerConfig {
   std::uint64_t max_pending_requests = 100'000;
   // [log]
   std::string log_level = "info";
+  // [storage]
+  std::string fsync = "on";
+  std::uint64_t segment_bytes = 64 * 1024 * 1024;
+  // [snapshot]
+  std::uint64_t snapshot_interval_entries = 100'000;
+  std::uint64_t snapshot_chunk_bytes = 1024 * 1024;
+  std::uint64_t snapshot_transfer_timeout_ms = 10'000;
   // [[peers]]
   std::vector<PeerConfig> peers;
 

@@ -9,25 +9,27 @@ namespace paxoskv::paxos {
 BallotLeaderElection::BallotLeaderElection(NodeId self, std::vector<NodeId> peers,
                                            ConfigId config_id, std::uint64_t priority,
                                            Quorum quorum, std::uint32_t election_timeout_ticks,
-                                           Ballot initial_leader)
+                                           Ballot initial_leader, std::uint64_t incarnation)
     : self_(self),
       peers_(std::move(peers)),
       config_id_(config_id),
       quorum_(quorum),
       election_timeout_ticks_(election_timeout_ticks),
       current_ballot_{config_id, 0, priority, self},
-      leader_(initial_leader) {
+      leader_(initial_leader),
+      incarnation_(incarnation) {
   PAXOS_ASSERT(election_timeout_ticks_ >= 2, "a round needs time for replies");
   PAXOS_ASSERT(std::find(peers_.begin(), peers_.end(), self_) == peers_.end(),
                "peers exclude self");
   // Never reuse a ballot number this node may have promised before a restart.
   current_ballot_.n = initial_leader.n;
+  peer_fresh_.assign(peers_.size(), {0, false});
   start_round();
 }
 
-std::optional<Ballot> BallotLeaderElection::tick(Leading leading) {
+std::optional<Ballot> BallotLeaderElection::tick(Leading leading, bool may_take_over) {
   if (++ticks_in_round_ < election_timeout_ticks_) return std::nullopt;
-  auto elected = end_round(leading);
+  auto elected = end_round(leading, may_take_over);
   start_round();
   return elected;
 }
@@ -37,10 +39,10 @@ void BallotLeaderElection::start_round() {
   ticks_in_round_ = 0;
   round_start_leader_ = leader_;
   replies_.clear();
-  for (NodeId peer : peers_) send(peer, HeartbeatRequest{round_});
+  for (NodeId peer : peers_) send(peer, HeartbeatRequest{round_, incarnation_});
 }
 
-std::optional<Ballot> BallotLeaderElection::end_round(Leading leading) {
+std::optional<Ballot> BallotLeaderElection::end_round(Leading leading, bool may_take_over) {
   const Ballot previous_leader = leader_;
   const std::size_t connected = replies_.size() + 1;  // the replying peers and this node
 
@@ -69,7 +71,8 @@ std::optional<Ballot> BallotLeaderElection::end_round(Leading leading) {
   const bool everyone_unhappy = std::none_of(replies_.begin(), replies_.end(),
                                              [](const Reply& r) { return r.reply.happy; });
   const bool leader_is_new = leader_ != round_start_leader_;
-  if (!happy_ && everyone_unhappy && !leader_is_new && quorum_.is_read_quorum(connected)) {
+  if (may_take_over && !happy_ && everyone_unhappy && !leader_is_new &&
+      quorum_.is_read_quorum(connected)) {
     take_over();
   }
 
@@ -98,12 +101,18 @@ std::optional<Ballot> BallotLeaderElection::observe_ballot(const Ballot& ballot)
 }
 
 void BallotLeaderElection::handle_request(NodeId from, const HeartbeatRequest& request) {
-  send(from, HeartbeatReply{request.round, current_ballot_, leader_, happy_});
+  send(from, HeartbeatReply{request.round, current_ballot_, leader_, happy_, fresh_, incarnation_});
 }
 
 void BallotLeaderElection::handle_reply(NodeId from, const HeartbeatReply& reply) {
+  auto peer = std::find(peers_.begin(), peers_.end(), from);
+  if (peer == peers_.end()) return;
+  auto& [fresh_round, fresh] = peer_fresh_[static_cast<std::size_t>(peer - peers_.begin())];
+  if (reply.round >= fresh_round) {
+    fresh_round = reply.round;
+    fresh = reply.fresh;
+  }
   if (reply.round != round_) return;  // late reply of an earlier round
-  if (std::find(peers_.begin(), peers_.end(), from) == peers_.end()) return;
   auto known = std::find_if(replies_.begin(), replies_.end(),
                             [&](const Reply& r) { return r.from == from; });
   if (known != replies_.end()) {
@@ -111,6 +120,11 @@ void BallotLeaderElection::handle_reply(NodeId from, const HeartbeatReply& reply
   } else {
     replies_.push_back(Reply{from, reply});
   }
+}
+
+bool BallotLeaderElection::all_peers_fresh() const {
+  return std::all_of(peer_fresh_.begin(), peer_fresh_.end(),
+                     [](const auto& f) { return f.first > 0 && f.second; });
 }
 
 void BallotLeaderElection::take_outgoing(std::vector<Message>& out) {

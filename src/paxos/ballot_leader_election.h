@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "messages.h"
@@ -27,7 +28,8 @@ class BallotLeaderElection {
   // restart it neither claims nor elects a ballot below what the cluster has already used.
   BallotLeaderElection(NodeId self, std::vector<NodeId> peers, ConfigId config_id,
                        std::uint64_t priority, Quorum quorum,
-                       std::uint32_t election_timeout_ticks, Ballot initial_leader);
+                       std::uint32_t election_timeout_ticks, Ballot initial_leader,
+                       std::uint64_t incarnation = 0);
 
   // What Sequence Paxos on this node is doing with this node's current ballot. A ballot this
   // node holds but does not lead with (a stale one after a restart, or one that lost to a higher
@@ -36,7 +38,9 @@ class BallotLeaderElection {
 
   // Advances time by one tick. At the end of a round returns the newly elected leader, if the
   // leader changed. A leader in the accept phase needs only a write quorum to make progress.
-  std::optional<Ballot> tick(Leading leading);
+  // `may_take_over` false keeps this node from competing (a node rejoining after losing its
+  // storage must not lead).
+  std::optional<Ballot> tick(Leading leading, bool may_take_over = true);
 
   void handle_request(NodeId from, const HeartbeatRequest& request);
   void handle_reply(NodeId from, const HeartbeatReply& reply);
@@ -50,6 +54,11 @@ class BallotLeaderElection {
 
   void take_outgoing(std::vector<Message>& out);
 
+  // What this node reports as HeartbeatReply::fresh, and whether the latest reply of every peer
+  // said it was fresh.
+  void set_fresh(bool fresh) { fresh_ = fresh; }
+  bool all_peers_fresh() const;
+
   const Ballot& leader() const { return leader_; }
   const Ballot& current_ballot() const { return current_ballot_; }
   bool happy() const { return happy_; }
@@ -61,7 +70,7 @@ class BallotLeaderElection {
     HeartbeatReply reply;
   };
 
-  std::optional<Ballot> end_round(Leading leading);
+  std::optional<Ballot> end_round(Leading leading, bool may_take_over);
   void start_round();
   Ballot take_over();
   void send(NodeId to, Payload payload);
@@ -79,6 +88,10 @@ class BallotLeaderElection {
   std::uint32_t round_ = 0;
   std::uint32_t ticks_in_round_ = 0;
   std::vector<Reply> replies_;  // replies of the current round, at most one per peer
+  bool fresh_ = false;
+  std::uint64_t incarnation_ = 0;
+  // Per peer (peers_ order): the round of its latest reply and whether that reply said fresh.
+  std::vector<std::pair<std::uint32_t, bool>> peer_fresh_;
   std::vector<Message> outgoing_;
 };
 

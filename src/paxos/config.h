@@ -19,6 +19,10 @@ struct Config {
   ConfigId config_id{1};
   // Higher priority wins ties between ballots with the same n (paper §4: "custom priority").
   std::uint64_t leader_priority = 0;
+  // This run of the node: a random number the driver draws at every start (0 = not used). Peers
+  // learn it from heartbeats and drop promises made by an earlier run, which matter once a node
+  // may have lost its storage (see SequencePaxos::start_amnesiac).
+  std::uint64_t incarnation = 0;
 
   // Flexible quorums; 0 means "majority".
   std::size_t read_quorum_size = 0;

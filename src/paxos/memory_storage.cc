@@ -9,13 +9,26 @@ void MemoryStorage::append(std::span<const Entry> entries) {
 }
 
 void MemoryStorage::truncate(LogIndex from) {
-  if (from.value() < log_.size()) log_.resize(from.value());
+  PAXOS_ASSERT(from >= compacted_, "truncate into the trimmed prefix");
+  if (from < log_end()) log_.resize(from - compacted_);
 }
 
 void MemoryStorage::read(LogIndex from, LogIndex to, std::vector<Entry>& out) const {
-  PAXOS_ASSERT(from <= to && to.value() <= log_.size(), "read outside the log");
-  out.insert(out.end(), log_.begin() + static_cast<std::ptrdiff_t>(from.value()),
-             log_.begin() + static_cast<std::ptrdiff_t>(to.value()));
+  PAXOS_ASSERT(compacted_ <= from && from <= to && to <= log_end(), "read outside the log");
+  out.insert(out.end(), log_.begin() + static_cast<std::ptrdiff_t>(from - compacted_),
+             log_.begin() + static_cast<std::ptrdiff_t>(to - compacted_));
+}
+
+void MemoryStorage::trim(LogIndex index) {
+  PAXOS_ASSERT(index <= decided_idx_ && index <= log_end(), "trim of undecided entries");
+  if (index <= compacted_) return;
+  log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - compacted_));
+  compacted_ = index;
+}
+
+void MemoryStorage::reset_to_snapshot(LogIndex index) {
+  log_.clear();
+  compacted_ = index;
 }
 
 }  // namespace paxoskv::paxos

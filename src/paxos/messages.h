@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -18,42 +19,52 @@ namespace paxoskv::paxos {
 // Sent to every peer at the start of a heartbeat round.
 struct HeartbeatRequest {
   std::uint32_t round = 0;
+  std::uint64_t incarnation = 0;  // the sender's Config::incarnation
   template <class A>
   void serialize(A& a) {
-    a(round);
+    a(round, incarnation);
   }
 };
 
 // `ballot` is the replier's own ballot, `leader` the largest ballot it knows to lead, and `happy`
 // whether it sees that leader as able to make progress (paper §4, "happy" variant of BLE).
+// `fresh`: the replier holds no replicated state at all (see SequencePaxos::fresh); a node that
+// lost its storage rejoins at once only if every peer is fresh too (a brand-new cluster).
 struct HeartbeatReply {
   std::uint32_t round = 0;
   Ballot ballot;
   Ballot leader;
   bool happy = false;
+  bool fresh = false;
+  std::uint64_t incarnation = 0;  // the sender's Config::incarnation
   template <class A>
   void serialize(A& a) {
-    a(round, ballot, leader, happy);
+    a(round, ballot, leader, happy, fresh, incarnation);
   }
 };
 
 // ---- Sequence Paxos ----
 
 // New leader -> all: asks for a promise, describing the leader's own log so that followers send
-// only the suffix it lacks.
+// only the suffix it lacks. `leader_accepting`: the leader already completed its prepare phase in
+// this ballot (a read quorum promised it) and is preparing a late follower; a node that lost its
+// storage promises only such a ballot (SequencePaxos::start_amnesiac).
 struct Prepare {
   Ballot ballot;
   LogIndex decided_idx;
   Ballot accepted_round;
   LogIndex accepted_idx;
+  bool leader_accepting = false;
   template <class A>
   void serialize(A& a) {
-    a(ballot, decided_idx, accepted_round, accepted_idx);
+    a(ballot, decided_idx, accepted_round, accepted_idx, leader_accepting);
   }
 };
 
 // Follower -> leader. `suffix` holds the entries from `suffix_start` on that the follower has and
-// the leader lacks (empty unless the follower's log is more up to date).
+// the leader lacks (empty unless the follower's log is more up to date). When the follower trimmed
+// part of what the leader lacks, `from_snapshot` is set and `suffix_start` is the follower's
+// compacted index: the leader must first install the follower's snapshot taken at that index.
 struct Promise {
   Ballot ballot;
   Ballot accepted_round;
@@ -61,24 +72,31 @@ struct Promise {
   LogIndex decided_idx;
   LogIndex suffix_start;
   std::vector<Entry> suffix;
+  bool from_snapshot = false;
+  std::uint64_t incarnation = 0;  // the promiser's Config::incarnation
   template <class A>
   void serialize(A& a) {
-    a(ballot, accepted_round, accepted_idx, decided_idx, suffix_start, suffix);
+    a(ballot, accepted_round, accepted_idx, decided_idx, suffix_start, suffix, from_snapshot,
+      incarnation);
   }
 };
 
 // Leader -> promised follower: replace your log from `sync_idx` on with `suffix`, which runs to
 // the end of the leader's log (never a partial batch: see SequencePaxos::send_accept_sync). Starts
 // (or restarts) the follower's accept-phase session: `seq` numbers every later message of it.
+// With `from_snapshot`, the leader has trimmed entries the follower lacks: the follower replaces
+// its whole log with the leader's snapshot taken at `sync_idx` (fetched by the driver, outside the
+// core) followed by `suffix`, and only then accepts.
 struct AcceptSync {
   Ballot ballot;
   std::uint64_t seq = 0;
   LogIndex decided_idx;
   LogIndex sync_idx;
   std::vector<Entry> suffix;
+  bool from_snapshot = false;
   template <class A>
   void serialize(A& a) {
-    a(ballot, seq, decided_idx, sync_idx, suffix);
+    a(ballot, seq, decided_idx, sync_idx, suffix, from_snapshot);
   }
 };
 
@@ -172,9 +190,39 @@ struct ReadQuorumAck {
   }
 };
 
+// ---- Snapshot transfer ----
+// These travel between the drivers of two nodes, on the same links and under the same faults as
+// the protocol's messages, but the core never handles them: a node that wants a snapshot
+// (SnapshotWanted) pulls it from its source one bounded chunk at a time, then tells its core.
+
+// "Send me the bytes of the snapshot you took at `index`, from `offset` on."
+struct SnapshotRequest {
+  LogIndex index;
+  std::uint64_t offset = 0;
+  template <class A>
+  void serialize(A& a) {
+    a(index, offset);
+  }
+};
+
+// One chunk of a snapshot file: `data` starts at `offset` of a file of `total_bytes`. `found` is
+// false when the sender no longer keeps that snapshot (it took a newer one and pruned it).
+struct SnapshotChunk {
+  LogIndex index;
+  std::uint64_t offset = 0;
+  std::uint64_t total_bytes = 0;
+  bool found = false;
+  std::string data;
+  template <class A>
+  void serialize(A& a) {
+    a(index, offset, total_bytes, found, data);
+  }
+};
+
 using Payload = std::variant<HeartbeatRequest, HeartbeatReply, Prepare, Promise, AcceptSync,
                              AcceptDecide, Accepted, Decide, PrepareReq, NotAccepted,
-                             ProposalForward, ReadQuorumCheck, ReadQuorumAck>;
+                             ProposalForward, ReadQuorumCheck, ReadQuorumAck, SnapshotRequest,
+                             SnapshotChunk>;
 
 struct Message {
   NodeId from;

@@ -24,7 +24,8 @@ OmniPaxos::OmniPaxos(const Config& config, Storage& storage)
       storage_(storage),
       sequence_paxos_(config, storage),
       ble_(config.node_id, peers_of(config), config.config_id, config.leader_priority,
-           config.quorum(), config.election_timeout_ticks, storage.promise()) {}
+           config.quorum(), config.election_timeout_ticks, storage.promise(),
+           config.incarnation) {}
 
 BallotLeaderElection::Leading OmniPaxos::leading() const {
   if (sequence_paxos_.role() != Role::kLeader ||
@@ -36,7 +37,13 @@ BallotLeaderElection::Leading OmniPaxos::leading() const {
 }
 
 void OmniPaxos::tick() {
-  if (auto elected = ble_.tick(leading())) sequence_paxos_.handle_leader(*elected);
+  if (sequence_paxos_.amnesiac() && ble_.all_peers_fresh()) {
+    // Nobody holds any state: a brand-new cluster, nothing to forget (see start_amnesiac).
+    sequence_paxos_.end_amnesia();
+  }
+  if (auto elected = ble_.tick(leading(), !sequence_paxos_.amnesiac())) {
+    sequence_paxos_.handle_leader(*elected);
+  }
   sequence_paxos_.tick();
 }
 
@@ -53,11 +60,23 @@ void OmniPaxos::handle(const Message& m) {
     return;
   }
   if (const auto* request = std::get_if<HeartbeatRequest>(&m.payload)) {
+    // Learn a restart before answering, so the freshness we report already excludes promises
+    // of the sender's earlier run.
+    sequence_paxos_.observe_incarnation(m.from, request->incarnation);
+    ble_.set_fresh(sequence_paxos_.fresh());
     ble_.handle_request(m.from, *request);
     return;
   }
   if (const auto* reply = std::get_if<HeartbeatReply>(&m.payload)) {
+    sequence_paxos_.observe_incarnation(m.from, reply->incarnation);
+    sequence_paxos_.observe_peer_ballot(m.from, reply->leader);
     ble_.handle_reply(m.from, *reply);
+    return;
+  }
+  // Snapshot transfer belongs to the drivers (messages.h); one that reaches the core is dropped.
+  if (std::holds_alternative<SnapshotRequest>(m.payload) ||
+      std::holds_alternative<SnapshotChunk>(m.payload)) {
+    ++dropped_messages_;
     return;
   }
   sequence_paxos_.handle(m);
@@ -83,7 +102,10 @@ void OmniPaxos::take_outgoing(std::vector<Message>& out) {
 
 void OmniPaxos::read_decided(LogIndex from, LogIndex to, std::vector<Entry>& out) const {
   const LogIndex end = std::min(to, decided_idx());
-  if (from < end) storage_.read(from, end, out);
+  if (from < end) {
+    PAXOS_ASSERT(from >= storage_.compacted_idx(), "read of trimmed entries");
+    storage_.read(from, end, out);
+  }
 }
 
 Status OmniPaxos::status() const {
@@ -97,7 +119,10 @@ Status OmniPaxos::status() const {
                 sequence_paxos_.decided_idx(),
                 sequence_paxos_.log_end(),
                 sequence_paxos_.buffered_proposals(),
-                dropped_messages_};
+                dropped_messages_,
+                storage_.compacted_idx(),
+                sequence_paxos_.snapshot_wanted().has_value(),
+                sequence_paxos_.amnesiac()};
 }
 
 }  // namespace paxoskv::paxos

@@ -32,6 +32,9 @@ struct Status {
   LogIndex log_end;
   std::size_t buffered_proposals = 0;
   std::uint64_t dropped_messages = 0;  // wrong configuration or unknown sender
+  LogIndex compacted_idx;              // first log index still held (earlier ones are trimmed)
+  bool waiting_for_snapshot = false;   // see OmniPaxos::snapshot_wanted
+  bool amnesiac = false;               // lost its storage, not yet rejoined (start_amnesiac)
 };
 
 class OmniPaxos {
@@ -52,13 +55,29 @@ class OmniPaxos {
   // SequencePaxos::read_index).
   bool read_index(std::uint64_t read_id) { return sequence_paxos_.read_index(read_id); }
 
+  // The storage is new although this node may have been a member before (its data directory was
+  // lost or wiped): promise nothing until it has safely rejoined. See
+  // SequencePaxos::start_amnesiac. Call right after construction, before any input.
+  void start_amnesiac() { sequence_paxos_.start_amnesiac(); }
+
+  // ---- snapshots (see SnapshotWanted in sequence_paxos.h) ----
+  // Drops the log below `index` <= decided_idx(). The driver must hold a durable snapshot of its
+  // state machine at exactly `index` first, and keep it while the log starts there: peers that
+  // lag behind are sent that snapshot.
+  void trim(LogIndex index) { sequence_paxos_.trim(index); }
+  std::optional<SnapshotWanted> snapshot_wanted() const { return sequence_paxos_.snapshot_wanted(); }
+  bool snapshot_installed(LogIndex index) { return sequence_paxos_.snapshot_installed(index); }
+  void snapshot_failed() { sequence_paxos_.snapshot_failed(); }
+  LogIndex compacted_idx() const { return sequence_paxos_.compacted_idx(); }
+
   // Appends every pending message to `out`.
   void take_outgoing(std::vector<Message>& out);
   // Appends the reads confirmed or failed since the last call.
   void take_reads(std::vector<ReadResult>& out) { sequence_paxos_.take_reads(out); }
 
   LogIndex decided_idx() const { return sequence_paxos_.decided_idx(); }
-  // Appends the decided entries [from, decided_idx()) to `out`.
+  // Appends the decided entries [from, decided_idx()) to `out`; requires from >= compacted_idx()
+  // whenever there is something to read.
   void read_decided(LogIndex from, std::vector<Entry>& out) const {
     read_decided(from, decided_idx(), out);
   }

@@ -14,9 +14,12 @@ SequencePaxos::SequencePaxos(const Config& config, Storage& storage)
     if (n != config_.node_id) peers_.push_back(n);
   }
   std::sort(peers_.begin(), peers_.end());
+  peer_incarnation_.assign(peers_.size(), 0);
+  peer_ballot_.assign(peers_.size(), std::nullopt);
   promise_ = storage_.promise();
   decided_idx_ = storage_.decided_idx();
   PAXOS_ASSERT(decided_idx_ <= storage_.log_end(), "stored decided index beyond the log");
+  PAXOS_ASSERT(storage_.compacted_idx() <= decided_idx_, "trimmed entries that were not decided");
   // Whatever this node led or followed before a restart, it must be prepared again before it
   // accepts anything: messages of its old session may be lost.
   request_prepare(kNoNode, /*force=*/true);
@@ -31,8 +34,51 @@ NodeId SequencePaxos::leader() const {
   return leader_hint_;
 }
 
+bool SequencePaxos::fresh() const {
+  // Promises do not count: our own binds only us (and we remember it), and promises we hold from
+  // a peer's earlier run are dropped as soon as its new run's heartbeat arrives, which is before
+  // we answer that heartbeat with this value (observe_incarnation).
+  return storage_.accepted_round().is_zero() && storage_.log_end() == LogIndex(0) &&
+         storage_.compacted_idx() == LogIndex(0);
+}
+
+void SequencePaxos::observe_incarnation(NodeId peer, std::uint64_t incarnation) {
+  auto it = std::find(peers_.begin(), peers_.end(), peer);
+  if (it == peers_.end() || incarnation == 0) return;
+  std::uint64_t& known = peer_incarnation_[static_cast<std::size_t>(it - peers_.begin())];
+  const bool restarted = known != 0 && known != incarnation;
+  known = incarnation;
+  if (!restarted || role_ != Role::kLeader) return;
+  // What its earlier run promised or accepted may be gone with its storage: forget it and prepare
+  // the new run from scratch.
+  std::erase_if(promises_, [&](const auto& q) { return q.first == peer; });
+  if (Progress* p = progress_of(peer)) {
+    p->accepted_idx = LogIndex(0);
+    send_prepare(peer);
+  }
+}
+
+void SequencePaxos::observe_peer_ballot(NodeId peer, const Ballot& ballot) {
+  auto it = std::find(peers_.begin(), peers_.end(), peer);
+  if (it == peers_.end()) return;
+  std::optional<Ballot>& known = peer_ballot_[static_cast<std::size_t>(it - peers_.begin())];
+  if (!known || *known < ballot) known = ballot;
+}
+
+bool SequencePaxos::rejoin_ballot_is_safe(const Ballot& ballot) const {
+  const std::size_t needed = quorum_.cluster_size() - quorum_.write_quorum_size() + 1;
+  std::size_t heard = 0;
+  for (const std::optional<Ballot>& b : peer_ballot_) {
+    if (!b) continue;
+    ++heard;
+    if (*b > ballot) return false;
+  }
+  return heard >= needed;
+}
+
 void SequencePaxos::handle_leader(const Ballot& ballot) {
   if (ballot.pid == config_.node_id) {
+    if (amnesiac_) return;  // see start_amnesiac
     if (ballot > promise_) become_leader(ballot);
     return;
   }
@@ -118,6 +164,64 @@ void SequencePaxos::take_outgoing(std::vector<Message>& out) {
   } else if (role_ == Role::kFollower) {
     emit_follower(out);
   }
+}
+
+void SequencePaxos::trim(LogIndex index) {
+  PAXOS_ASSERT(index <= decided_idx_, "only decided entries can be trimmed");
+  storage_.trim(index);
+}
+
+std::optional<SnapshotWanted> SequencePaxos::snapshot_wanted() const { return snapshot_wanted_; }
+
+bool SequencePaxos::snapshot_installed(LogIndex index) {
+  if (!snapshot_wanted_ || snapshot_wanted_->index != index) return false;
+  PAXOS_ASSERT(index > decided_idx_, "a wanted snapshot is ahead of what we decided");
+  if (role_ == Role::kFollower) {
+    PAXOS_ASSERT(sync_waiting_for_snapshot_.has_value(), "a follower wants a snapshot for a sync");
+    const AcceptSync sync = std::move(*sync_waiting_for_snapshot_);
+    clear_snapshot_wait();
+    // The snapshot stands for decided entries; the reset and the sync below land in one storage
+    // batch, so no crash can leave this node with its log cut but the leader's round not taken.
+    storage_.reset_to_snapshot(index);
+    set_decided(index);
+    accept_sync(sync);
+    return true;
+  }
+  PAXOS_ASSERT(role_ == Role::kLeader && phase_ == Phase::kPrepare, "a leader wants one to adopt");
+  NodeId best_from = kNoNode;
+  const Promise* best = best_promise(best_from);
+  if (!best || !best->from_snapshot || best->suffix_start != index) {
+    // Another promise changed which log is best: adopt (or wait) for that one instead.
+    adopt_and_start_accept();
+    return false;
+  }
+  // The reset and the adoption happen in one storage batch (see above).
+  storage_.reset_to_snapshot(index);
+  set_decided(index);
+  adopt_and_start_accept();
+  return true;
+}
+
+void SequencePaxos::snapshot_failed() {
+  if (!snapshot_wanted_) return;
+  const NodeId source = snapshot_wanted_->from;
+  clear_snapshot_wait();
+  if (role_ == Role::kFollower) {
+    request_prepare(source, /*force=*/true);
+    return;
+  }
+  // A preparing leader: forget the source's promise and ask it again (it will describe its newer
+  // snapshot). The promises left may still make a read quorum to adopt from.
+  std::erase_if(promises_, [&](const auto& q) { return q.first == source; });
+  send_prepare(source);
+  std::size_t promised = 1;
+  for (const Progress& q : progress_) promised += q.promised ? 1 : 0;
+  if (phase_ == Phase::kPrepare && quorum_.is_read_quorum(promised)) adopt_and_start_accept();
+}
+
+void SequencePaxos::clear_snapshot_wait() {
+  snapshot_wanted_.reset();
+  sync_waiting_for_snapshot_.reset();
 }
 
 void SequencePaxos::set_decided(LogIndex index) {

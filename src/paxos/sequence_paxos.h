@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -35,6 +36,15 @@ struct ReadResult {
   std::uint64_t read_id = 0;
   LogIndex read_idx;
   bool confirmed = false;
+};
+
+// The driver must fetch the snapshot that node `from` took at log index `index` (it stands for the
+// entries [0, index)), make it durable, restore its state machine from it, and then call
+// snapshot_installed(index); or call snapshot_failed() if `from` no longer has it.
+struct SnapshotWanted {
+  NodeId from;
+  LogIndex index;
+  friend bool operator==(const SnapshotWanted&, const SnapshotWanted&) = default;
 };
 
 enum class ProposeResult {
@@ -59,6 +69,46 @@ class SequencePaxos {
   // takes reads: false means "not the leader, ask the leader". Reads queued together share one
   // confirmation round.
   bool read_index(std::uint64_t read_id);
+  // Drops the log below `index` (<= decided_idx()): the driver holds a durable snapshot there.
+  void trim(LogIndex index);
+  // The snapshot this node waits for (see SnapshotWanted), if any. Level-triggered: it stays
+  // until installed, failed or no longer useful (for example a new ballot started).
+  std::optional<SnapshotWanted> snapshot_wanted() const;
+  // The wanted snapshot is durable and the state machine restored from it: replace the log and
+  // carry on with what needed it. False (and nothing changes) if it is not wanted any more.
+  bool snapshot_installed(LogIndex index);
+  // The wanted snapshot cannot be had (the source pruned it, or is gone): start over.
+  void snapshot_failed();
+
+  // Amnesia guard. A node whose storage was lost (a wiped or replaced data directory) but which
+  // kept its identity may have promised ballots and accepted entries it no longer remembers;
+  // promising or accepting anything now could break those promises or drop entries that were
+  // chosen with its help. The driver calls start_amnesiac() right after construction when the
+  // storage is new. Until it has safely rejoined the node promises nothing, acknowledges no read
+  // check and never leads. It promises only a leader that already completed its prepare phase
+  // without it (Prepare::leader_accepting), and only if that ballot is at least every ballot known
+  // to n - w + 1 peers. Then any write quorum W that chose an entry with our help has a member
+  // that reported a ballot >= W's ballot (|W without us| = w - 1, so n - w + 1 of the other n - 1
+  // nodes include one of them), and the ballot we join was promised by a read quorum that kept
+  // its state and intersects W, after W accepted: its leader's log holds every entry we may have
+  // helped to choose. (Without the ballot condition a stale leader, still accepting in an old
+  // ballot that everyone else has outgrown, could win us over: the simulator found that one.) It has rejoined once that
+  // log is its own (the leader's AcceptSync accepted); until then its empty log must not count in
+  // anyone's prepare phase (the simulator found exactly that: a rejoining node promised a second
+  // leader before it was synced, and that leader adopted a log without a chosen entry). The one
+  // other way out is a brand-new cluster: every peer reports that it holds no state at all
+  // (end_amnesia(), from OmniPaxos).
+  void start_amnesiac() { amnesiac_ = true; }
+  // A peer's Config::incarnation, from its heartbeats. A change means it restarted: promises
+  // and acknowledgements of its earlier run are dropped and it is prepared again.
+  void observe_incarnation(NodeId peer, std::uint64_t incarnation);
+  // The largest ballot `peer` said it knows (HeartbeatReply::leader, never below its promise).
+  void observe_peer_ballot(NodeId peer, const Ballot& ballot);
+  void end_amnesia() { amnesiac_ = false; }
+  bool amnesiac() const { return amnesiac_; }
+  // This node holds no replicated state: nothing accepted or stored, and (leading) no promise
+  // received. (Its own promise may be set: see the comment in fresh().)
+  bool fresh() const;
 
   // ---- outputs ----
   void take_outgoing(std::vector<Message>& out);
@@ -75,6 +125,7 @@ class SequencePaxos {
   NodeId leader() const;
   LogIndex decided_idx() const { return decided_idx_; }
   LogIndex log_end() const { return storage_.log_end(); }
+  LogIndex compacted_idx() const { return storage_.compacted_idx(); }
   std::size_t buffered_proposals() const { return buffer_.size(); }
 
  private:
@@ -97,6 +148,8 @@ class SequencePaxos {
   void become_leader(const Ballot& ballot);
   void handle_promise(NodeId from, const Promise& promise);
   void adopt_and_start_accept();
+  // The promise with the most up-to-date log, or nullptr when ours is (sets its sender).
+  const Promise* best_promise(NodeId& from) const;
   void send_accept_sync(Progress& follower);
   void handle_accepted(NodeId from, const Accepted& accepted);
   void handle_prepare_req(NodeId from);
@@ -121,6 +174,8 @@ class SequencePaxos {
   // Appends the entries at `start` that extend this log (those below log_end are already here:
   // in one ballot a follower's log is a prefix of the leader's). False on a gap.
   bool append_from(LogIndex start, std::span<const Entry> entries);
+  // Takes `sync` into our log (its snapshot, if any, is already installed) and starts the session.
+  void accept_sync(const AcceptSync& sync);
   // Asks `to` (or every peer when kNoNode) to prepare this node again; rate-limited unless forced.
   void request_prepare(NodeId to, bool force = false);
   void follower_tick();
@@ -136,6 +191,7 @@ class SequencePaxos {
 
   // both
   void set_decided(LogIndex index);
+  void clear_snapshot_wait();
   void flush_buffer_to_log();
   void send(NodeId to, Payload payload);
 
@@ -157,6 +213,18 @@ class SequencePaxos {
   LogIndex adopted_end_;            // end of that log
   // Promises with their suffixes, by sender; kept during the prepare phase only.
   std::vector<std::pair<NodeId, Promise>> promises_;
+
+  // A snapshot this node needs before it can go on: as a follower, the AcceptSync waiting for it;
+  // as a preparing leader, the adoption waiting for it.
+  std::optional<SnapshotWanted> snapshot_wanted_;
+  bool amnesiac_ = false;
+  std::vector<std::uint64_t> peer_incarnation_;  // per peer, in peers_ order (0 = unknown)
+  // Amnesiac only: per peer, the largest ballot it reported since we started (unset: not heard).
+  std::vector<std::optional<Ballot>> peer_ballot_;
+  // Amnesiac only: whether `ballot` is at least every ballot reported by enough peers that one of
+  // them belongs to any write quorum that we may have been part of.
+  bool rejoin_ballot_is_safe(const Ballot& ballot) const;
+  std::optional<AcceptSync> sync_waiting_for_snapshot_;
 
   // follower
   std::uint64_t last_seq_ = 0;        // last accept-phase sequence number taken in this ballot

@@ -8,6 +8,10 @@
 namespace paxoskv::paxos {
 
 void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
+  // Only a ballot established without us is safe to promise while amnesiac (see start_amnesiac);
+  // we stay amnesiac until its leader's log is ours (accept_sync). Say nothing otherwise: we do
+  // not know what we promised before, so we cannot refuse either.
+  if (amnesiac_ && !(prepare.leader_accepting && rejoin_ballot_is_safe(prepare.ballot))) return;
   if (prepare.ballot < promise_) {
     send(from, NotAccepted{promise_});
     return;
@@ -22,6 +26,8 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
   }
   // Pre-empted: our buffered proposals will go to the new leader once it accepts.
   if (role_ == Role::kLeader) step_down();
+  // Whatever snapshot we waited for belonged to a sync or an adoption this Prepare supersedes.
+  clear_snapshot_wait();
   // A repeated Prepare of the ballot we already accept in (a resend, or our PrepareReq answered)
   // gets a fresh promise but keeps the session: the leader's AcceptSync will continue it.
   if (!(phase_ == Phase::kAccept && storage_.accepted_round() == promise_)) {
@@ -36,6 +42,7 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
   const Ballot own_round = storage_.accepted_round();
   const LogIndex own_end = storage_.log_end();
   Promise promise{promise_, own_round, own_end, decided_idx_, own_end, {}};
+  promise.incarnation = config_.incarnation;
   if (own_round > prepare.accepted_round) {
     // A newer round's log holds every entry decided before it, so it reaches the leader's
     // decided index and the leader can take everything after that from us.
@@ -43,6 +50,12 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
     promise.suffix_start = prepare.decided_idx;
   } else if (own_round == prepare.accepted_round && own_end > prepare.accepted_idx) {
     promise.suffix_start = prepare.accepted_idx;
+  }
+  if (promise.suffix_start < own_end && promise.suffix_start < storage_.compacted_idx()) {
+    // We trimmed part of what the leader lacks: it must install our snapshot at the compacted
+    // index first (the driver trims only at indices where it keeps a snapshot).
+    promise.suffix_start = storage_.compacted_idx();
+    promise.from_snapshot = true;
   }
   if (promise.suffix_start < own_end) storage_.read(promise.suffix_start, own_end, promise.suffix);
   send(from, std::move(promise));
@@ -63,6 +76,28 @@ void SequencePaxos::handle_accept_sync(NodeId from, const AcceptSync& sync) {
   }
   PAXOS_ASSERT(role_ == Role::kFollower, "a leader never receives its own AcceptSync");
   if (sync.seq <= last_seq_) return;  // an older session message, overtaken
+  if (sync.from_snapshot) {
+    if (sync.sync_idx <= decided_idx_) {
+      // We decided past the leader's snapshot since promising (a stale sync): ask again.
+      request_prepare(from);
+      return;
+    }
+    // Our log cannot be brought up to date from entries alone. Nothing changes until the driver
+    // has installed the leader's snapshot; messages of this session are dropped meanwhile (and
+    // the gap they leave makes us ask to be prepared again once the snapshot is in).
+    if (!sync_waiting_for_snapshot_ || sync_waiting_for_snapshot_->seq < sync.seq) {
+      sync_waiting_for_snapshot_ = sync;
+      snapshot_wanted_ = SnapshotWanted{from, sync.sync_idx};
+    }
+    return;
+  }
+  // A later sync that needs no snapshot supersedes one that waited for it.
+  clear_snapshot_wait();
+  accept_sync(sync);
+}
+
+void SequencePaxos::accept_sync(const AcceptSync& sync) {
+  const NodeId from = sync.ballot.pid;
   if (storage_.accepted_round() == sync.ballot) {
     // Already accepted in this ballot: our log is a prefix of the leader's.
     if (!append_from(sync.sync_idx, sync.suffix)) {
@@ -82,6 +117,9 @@ void SequencePaxos::handle_accept_sync(NodeId from, const AcceptSync& sync) {
     storage_.set_accepted_round(sync.ballot);
   }
   phase_ = Phase::kAccept;
+  // Synced with a leader whose ballot a read quorum established without us: our log now holds
+  // everything we might have helped to choose before losing our storage.
+  amnesiac_ = false;
   last_seq_ = sync.seq;
   session_ = sync.seq;
   forward_seq_ = 0;
@@ -99,6 +137,7 @@ bool SequencePaxos::accept_session_message(NodeId from, const Ballot& ballot, st
   }
   if (role_ == Role::kLeader) return false;
   if (seq <= last_seq_) return false;  // duplicate or overtaken
+  if (sync_waiting_for_snapshot_) return false;  // see handle_accept_sync
   if (phase_ != Phase::kAccept || seq != last_seq_ + 1) {
     // We missed the AcceptSync or a message in between: the stream cannot be trusted.
     request_prepare(from);

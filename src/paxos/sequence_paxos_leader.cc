@@ -12,6 +12,7 @@ void SequencePaxos::become_leader(const Ballot& ballot) {
   // Taking over again with a higher ballot while leading: reads indexed and acknowledged under the
   // old ballot prove nothing about the new one (a ballot in between may have decided writes).
   if (role_ == Role::kLeader) step_down();
+  clear_snapshot_wait();
   promise_ = ballot;
   storage_.set_promise(ballot);
   role_ = Role::kLeader;
@@ -39,7 +40,8 @@ void SequencePaxos::send_prepare(NodeId to) {
   p->promised = false;
   p->synced = false;
   p->idle_ticks = 0;
-  send(to, Prepare{promise_, decided_idx_, storage_.accepted_round(), storage_.log_end()});
+  send(to, Prepare{promise_, decided_idx_, storage_.accepted_round(), storage_.log_end(),
+                   phase_ == Phase::kAccept});
 }
 
 SequencePaxos::Progress* SequencePaxos::progress_of(NodeId node) {
@@ -51,6 +53,13 @@ SequencePaxos::Progress* SequencePaxos::progress_of(NodeId node) {
 
 void SequencePaxos::handle_promise(NodeId from, const Promise& promise) {
   if (role_ != Role::kLeader || promise.ballot != promise_) return;
+  if (promise.incarnation != 0) {
+    auto it = std::find(peers_.begin(), peers_.end(), from);
+    if (it != peers_.end()) {
+      const std::uint64_t known = peer_incarnation_[static_cast<std::size_t>(it - peers_.begin())];
+      if (known != 0 && known != promise.incarnation) return;  // from an earlier run of `from`
+    }
+  }
   Progress* p = progress_of(from);
   if (!p) return;
   p->promise = Promise{promise.ballot, promise.accepted_round, promise.accepted_idx,
@@ -76,26 +85,42 @@ void SequencePaxos::handle_promise(NodeId from, const Promise& promise) {
   }
 }
 
-void SequencePaxos::adopt_and_start_accept() {
-  PAXOS_ASSERT(role_ == Role::kLeader && phase_ == Phase::kPrepare, "adopt once, when preparing");
+const Promise* SequencePaxos::best_promise(NodeId& from) const {
   // The most up-to-date log has the largest accepted round, then the most entries (paper §5.1).
-  const Ballot own_round = storage_.accepted_round();
   const Promise* best = nullptr;
-  Ballot best_round = own_round;
+  Ballot best_round = storage_.accepted_round();
   LogIndex best_end = storage_.log_end();
-  LogIndex max_decided = decided_idx_;
-  for (const auto& [from, q] : promises_) {
-    max_decided = std::max(max_decided, q.decided_idx);
+  for (const auto& [sender, q] : promises_) {
     if (q.accepted_round > best_round ||
         (q.accepted_round == best_round && q.accepted_idx > best_end)) {
       best = &q;
+      from = sender;
       best_round = q.accepted_round;
       best_end = q.accepted_idx;
     }
   }
+  return best;
+}
+
+void SequencePaxos::adopt_and_start_accept() {
+  PAXOS_ASSERT(role_ == Role::kLeader && phase_ == Phase::kPrepare, "adopt once, when preparing");
+  NodeId best_from = kNoNode;
+  const Promise* best = best_promise(best_from);
+  if (best && best->from_snapshot && best->suffix_start > decided_idx_) {
+    // The better log's owner trimmed part of what we lack: we can adopt only once its snapshot
+    // is installed here (snapshot_installed() comes back to this function). Until then we stay
+    // in the prepare phase; more promises may still change which log is best.
+    snapshot_wanted_ = SnapshotWanted{best_from, best->suffix_start};
+    return;
+  }
+  snapshot_wanted_.reset();
+  const Ballot best_round = best ? best->accepted_round : storage_.accepted_round();
+  LogIndex max_decided = decided_idx_;
+  for (const auto& [from, q] : promises_) max_decided = std::max(max_decided, q.decided_idx);
   if (best) {
     // The suffix starts where our log stops agreeing with the better one: at our decided index
-    // when its round is newer, at our end when it is the same round and longer.
+    // when its round is newer, at our end when it is the same round and longer (or at the
+    // sender's snapshot, already installed here).
     PAXOS_ASSERT(best->suffix_start >= decided_idx_, "adoption would cut decided entries");
     PAXOS_ASSERT(best->suffix_start <= storage_.log_end(), "adopted suffix leaves a hole");
     PAXOS_ASSERT(best->suffix_start + best->suffix.size() == best->accepted_idx,
@@ -151,12 +176,18 @@ void SequencePaxos::send_accept_sync(Progress& p) {
   PAXOS_ASSERT(sync_idx >= p.promise.decided_idx || p.promise.accepted_round == promise_,
                "sync point below what the follower decided");
   AcceptSync sync{promise_, ++p.seq, decided_idx_, sync_idx, {}};
+  if (sync_idx < storage_.compacted_idx()) {
+    // We trimmed entries it lacks: it takes our snapshot at the compacted index (the driver trims
+    // only at indices where it keeps a snapshot) and the log from there.
+    sync.sync_idx = storage_.compacted_idx();
+    sync.from_snapshot = true;
+  }
   // The whole suffix, never a batch of it: a follower that takes our round must hold every entry
   // chosen before it. A follower holding our round with only part of our log could later win an
   // adoption and lose chosen entries (found by the simulator, seed 3, when this was batched).
-  storage_.read(sync_idx, storage_.log_end(), sync.suffix);
+  storage_.read(sync.sync_idx, storage_.log_end(), sync.suffix);
   p.synced = true;
-  p.next_idx = sync_idx + sync.suffix.size();
+  p.next_idx = sync.sync_idx + sync.suffix.size();
   p.decided_sent = decided_idx_;
   p.idle_ticks = 0;
   send(p.node, std::move(sync));
@@ -196,6 +227,7 @@ void SequencePaxos::handle_not_accepted(const NotAccepted& rejection) {
   // Someone promised a higher ballot: we no longer lead. Leader election learns of the ballot
   // from the facade; we wait to be prepared by whoever leads now.
   step_down();
+  clear_snapshot_wait();
   phase_ = Phase::kRecover;
   leader_hint_ = rejection.promise.pid;
 }
@@ -230,6 +262,11 @@ void SequencePaxos::emit_accepts(std::vector<Message>& out) {
   const LogIndex end = storage_.log_end();
   for (Progress& p : progress_) {
     if (!p.synced) continue;
+    if (p.next_idx < storage_.compacted_idx()) {
+      // It fell so far behind that we trimmed what it needs next: sync it again from a snapshot.
+      send_prepare(p.node);
+      continue;
+    }
     bool sent = false;
     // Pipelining: keep sending while the follower's unacknowledged window has room.
     while (p.next_idx < end) {

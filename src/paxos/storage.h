@@ -15,8 +15,11 @@
 // 4. Failure: an implementation that cannot write or sync must not return as if it had. A disk
 //    implementation ends the process with a clear message (never continue after a failed fsync);
 //    the core therefore treats every call as succeeding.
-// 5. The log is a sequence of entries at indices [0, log_end()). `truncate` only ever removes a
-//    suffix that is not decided; the core asserts this.
+// 5. The log is a sequence of entries at indices [compacted_idx(), log_end()). Entries below
+//    compacted_idx() were trimmed away: a snapshot of the state machine, kept by the driver,
+//    stands for them. `truncate` only ever removes a suffix that is not decided; the core asserts
+//    this. `trim` and `reset_to_snapshot` are writes like any other (batch-atomic, durable on
+//    sync()); the driver makes the snapshot they rely on durable BEFORE it calls them.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +40,19 @@ class Storage {
   virtual void append(std::span<const Entry> entries) = 0;
   // Removes every entry at or after `from` (no-op when from >= log_end()).
   virtual void truncate(LogIndex from) = 0;
-  // Appends the entries [from, to) to `out`; requires from <= to <= log_end().
+  // Appends the entries [from, to) to `out`; requires compacted_idx() <= from <= to <= log_end().
   virtual void read(LogIndex from, LogIndex to, std::vector<Entry>& out) const = 0;
+
+  // ---- compaction ----
+  // The first index still held; 0 until something was trimmed. Always <= log_end().
+  virtual LogIndex compacted_idx() const = 0;
+  // Drops the entries below `index`; requires index <= decided_idx() (so index <= log_end()).
+  // A no-op when index <= compacted_idx().
+  virtual void trim(LogIndex index) = 0;
+  // Replaces the whole log with an empty one starting at `index`: afterwards compacted_idx() ==
+  // log_end() == index. Used when a snapshot taken at `index` (standing for the entries
+  // [0, index)) was installed from another node. Metadata are untouched.
+  virtual void reset_to_snapshot(LogIndex index) = 0;
 
   // ---- Sequence Paxos metadata ----
   virtual Ballot promise() const = 0;

@@ -1,6 +1,7 @@
 // paxoskv-server: one node of a paxoskv cluster.
 //
 //   paxoskv-server --config configs/cluster3/node1.toml [--set section.key=value ...]
+//                  [--repair] [--enable-fault-injection]
 //
 // Configuration precedence: --set > PAXOSKV_<SECTION>_<KEY> environment > file > defaults. A bad
 // configuration is reported in full and the server does not start (exit status 2). SIGTERM and
@@ -13,6 +14,8 @@
 
 #include "common/server_config.h"
 #include "server/node.h"
+#include "storage/snapshot_store.h"
+#include "storage/start_plan.h"
 
 namespace {
 
@@ -44,6 +47,10 @@ int main(int argc, char** argv) {
   app.add_flag("--repair", repair,
                "if the write-ahead log is corrupt, truncate it at the last good batch and start "
                "(loses the writes after that point)");
+  bool enable_fault_injection = false;
+  app.add_flag("--enable-fault-injection", enable_fault_injection,
+               "FOR TESTS ONLY: let any client drop this node's peer messages and slow down or "
+               "fail its fsyncs (Op::kFault, used by scripts/nemesis.sh)");
   CLI11_PARSE(app, argc, argv);
 
   paxoskv::ConfigSources sources;
@@ -72,6 +79,12 @@ int main(int argc, char** argv) {
   raise_file_limit();
   paxoskv::storage::DiskStorageOptions storage_options;
   storage_options.repair = repair;
+  storage_options.segment_bytes_max = config.segment_bytes;
+  storage_options.fsync = config.fsync == "on";
+  if (!storage_options.fsync) {
+    spdlog::warn("storage.fsync is OFF: acknowledged writes can be lost on a crash or power loss; "
+                 "use this only to measure what durability costs");
+  }
   auto opened = paxoskv::storage::DiskStorage::open(config.data_dir, storage_options);
   if (!opened) {
     std::fprintf(stderr, "paxoskv-server: %s\n", opened.error().message.c_str());
@@ -83,8 +96,42 @@ int main(int argc, char** argv) {
   spdlog::info("data directory {}: log end {}, decided {}", config.data_dir,
                opened.value()->log_end().value(), opened.value()->decided_idx().value());
 
+  // Snapshots live next to the WAL (<data dir>/snapshots); the newest is restored by Node::start().
+  paxoskv::storage::SnapshotStoreOptions snapshot_options;
+  snapshot_options.repair = repair;
+  // Three: the log starts at the previous snapshot (Snapshotter), whose file must survive the
+  // moment between writing a new snapshot and the trim becoming durable.
+  snapshot_options.keep = 3;
+  auto snapshots = paxoskv::storage::SnapshotStore::open(config.data_dir, snapshot_options);
+  if (!snapshots) {
+    std::fprintf(stderr, "paxoskv-server: %s\n", snapshots.error().message.c_str());
+    return 1;
+  }
+  // The newest snapshot and the recovered log must fit together (storage/start_plan.h).
+  paxoskv::storage::DiskStorage& disk = *opened.value();
+  std::optional<paxoskv::paxos::LogIndex> newest;
+  if (auto latest = snapshots.value()->latest()) newest = latest->index;
+  auto plan = paxoskv::storage::plan_start(newest, disk.recovery_report().fresh,
+                                           disk.compacted_idx(), disk.decided_idx());
+  if (!plan) {
+    std::fprintf(stderr, "paxoskv-server: %s\n", plan.error().message.c_str());
+    return 1;
+  }
+  if (plan.value().reset_log_to_snapshot) {
+    // A snapshot transfer completed just before a crash that lost the core's matching batch:
+    // finish that install (the snapshot holds only decided entries).
+    spdlog::warn("completing the install of snapshot {} interrupted by a crash", newest->value());
+    disk.reset_to_snapshot(*newest);
+    disk.set_decided_idx(*newest);
+    disk.sync();
+  }
+
   asio::io_context io(1);
-  paxoskv::server::Node node(io, config, std::move(opened.value()));
+  paxoskv::server::Node node(io, config, std::move(opened.value()), std::move(snapshots.value()));
+  if (enable_fault_injection) {
+    node.enable_fault_injection();
+    spdlog::warn("fault injection is ENABLED: any client can partition or crash this node");
+  }
   try {
     node.start();
   } catch (const std::exception& e) {

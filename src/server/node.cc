@@ -1,5 +1,7 @@
 #include "server/node.h"
 
+#include <random>
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -26,6 +28,17 @@ const char* phase_name(paxos::Phase phase) {
   return "?";
 }
 
+// The core's configuration with a new incarnation for this process (paxos::Config::incarnation):
+// peers drop promises of our earlier runs as soon as they hear from this one.
+paxos::Config core_config(const ServerConfig& config) {
+  paxos::Config c = config.to_paxos_config();
+  std::random_device random;
+  do {
+    c.incarnation = (std::uint64_t{random()} << 32) | random();
+  } while (c.incarnation == 0);
+  return c;
+}
+
 std::string ballot_string(const paxos::Ballot& b) {
   return "(" + std::to_string(b.n) + "," + std::to_string(b.priority) + "," +
          std::to_string(b.pid.value()) + ")";
@@ -34,11 +47,12 @@ std::string ballot_string(const paxos::Ballot& b) {
 }  // namespace
 
 Node::Node(asio::io_context& io, ServerConfig config,
-           std::unique_ptr<storage::DiskStorage> storage)
+           std::unique_ptr<storage::DiskStorage> storage,
+           std::unique_ptr<storage::SnapshotStore> snapshots)
     : io_(io),
       config_(std::move(config)),
       storage_(std::move(storage)),
-      replica_(config_.to_paxos_config(), *storage_),
+      replica_(core_config(config_), *storage_),
       kv_(KvStoreOptions{config_.session_expiry_entries}),
       peers_(
           io_, config_,
@@ -47,10 +61,19 @@ Node::Node(asio::io_context& io, ServerConfig config,
             replica_.reconnected(paxos::NodeId(peer));
             schedule_pump();
           }),
+      snapshot_store_(std::move(snapshots)),
+      snapshotter_(
+          Snapshotter::Options{config_.snapshot_interval_entries, config_.snapshot_chunk_bytes,
+                               std::chrono::milliseconds(config_.snapshot_transfer_timeout_ms),
+                               KvStoreOptions{config_.session_expiry_entries}},
+          paxos::NodeId(config_.node_id), config_.to_paxos_config().config_id, *snapshot_store_,
+          kv_, replica_,
+          [this](paxos::Message&& m) { peers_.send(m); }),
       clients_(io_, config_,
                [this](const std::shared_ptr<Connection>& c, Request&& r) {
                  on_request(c, std::move(r));
                }),
+      faults_(config_.node_id, peers_, *storage_),
       tick_timer_(io_),
       sweep_timer_(io_) {}
 
@@ -60,7 +83,14 @@ Node::~Node() {
 }
 
 void Node::start() {
-  // Everything recovered from the WAL is durable already: apply what it decided.
+  if (storage_->recovery_report().fresh) {
+    // A new data directory, or a lost one: promise nothing until it is safe (amnesia guard).
+    replica_.start_amnesiac();
+    spdlog::info("new data directory: this node joins once every peer is new too (a new cluster) "
+                 "or once a leader elected without it has brought it up to date");
+  }
+  // The newest snapshot first, then everything the WAL decided after it (all durable already).
+  applied_idx_ = snapshotter_.restore_at_start();
   apply_decided(replica_.decided_idx());
   disk_work_.emplace(disk_io_.get_executor());
   disk_thread_ = std::thread([this] { disk_io_.run(); });
@@ -103,6 +133,20 @@ void Node::on_tick() {
 }
 
 void Node::on_peer_message(paxos::Message&& message) {
+  // Snapshot transfer is between drivers (paxos/messages.h); everything else is the core's.
+  if (const auto* request = std::get_if<paxos::SnapshotRequest>(&message.payload)) {
+    snapshotter_.on_request(message.from, *request);
+    return;
+  }
+  if (const auto* chunk = std::get_if<paxos::SnapshotChunk>(&message.payload)) {
+    if (auto installed = snapshotter_.on_chunk(message.from, *chunk, Clock::now())) {
+      // The state machine now stands at the snapshot; waiters for entries it covers are answered
+      // by their clients' retries (exactly-once sessions are part of the snapshot).
+      applied_idx_ = *installed;
+      schedule_pump();
+    }
+    return;
+  }
   replica_.handle(message);
   schedule_pump();
 }
@@ -117,7 +161,12 @@ void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& r
     r.seq = request.seq;
     r.revision = kv_.revision();
     r.node = node_status();
+    if (request.with_state_hash) r.node->state_hash = kv_.state_hash();
     ClientService::reply(connection, r);
+    return;
+  }
+  if (request.op == Op::kFault) {
+    ClientService::reply(connection, faults_.handle(request));
     return;
   }
   if (pending_requests() >= config_.max_pending_requests) {
@@ -217,7 +266,7 @@ void Node::pump() {
     }
   }
   flush.decided = replica_.decided_idx();
-  std::string batch = storage_->seal_batch();
+  storage::SealedBatch batch = storage_->seal_batch();
   flush.durable = batch.empty();
   flushes_.push_back(std::move(flush));
   if (!batch.empty()) {
@@ -230,6 +279,7 @@ void Node::pump() {
   collect_reads();
   serve_applied_reads();
   log_leadership_changes();
+  snapshotter_.poll(Clock::now());
 }
 
 void Node::on_batch_durable() {
@@ -278,6 +328,7 @@ void Node::apply_decided(paxos::LogIndex limit) {
     pending_write_count_ -= waiting->second.size();
     pending_writes_.erase(waiting);
   }
+  snapshotter_.after_apply(applied_idx_);
 }
 
 void Node::log_leadership_changes() {
@@ -419,6 +470,13 @@ NodeStatus Node::node_status() const {
   n.fsync_p99_us = fsync.percentile_us(0.99);
   n.fsync_max_us = fsync.max_us;
   n.wal_bytes = storage_->writer().bytes_written();
+  n.compacted_idx = replica_.compacted_idx().value();
+  n.snapshot_idx = snapshotter_.stats().latest_idx;
+  n.snapshots_taken = snapshotter_.stats().taken;
+  n.snapshots_installed = snapshotter_.stats().installed;
+  n.fsync_enabled = config_.fsync == "on";
+  n.fault_injection = faults_.enabled();
+  n.active_faults = faults_.describe();
   return n;
 }
 

@@ -27,15 +27,19 @@
 #include "common/server_config.h"
 #include "paxos/omni_paxos.h"
 #include "server/client_service.h"
+#include "server/fault_injection.h"
 #include "server/kv/kv_store.h"
 #include "server/peer_network.h"
+#include "server/snapshotter.h"
 #include "storage/disk_storage.h"
+#include "storage/snapshot_store.h"
 
 namespace paxoskv::server {
 
 class Node {
  public:
-  Node(asio::io_context& io, ServerConfig config, std::unique_ptr<storage::DiskStorage> storage);
+  Node(asio::io_context& io, ServerConfig config, std::unique_ptr<storage::DiskStorage> storage,
+       std::unique_ptr<storage::SnapshotStore> snapshots);
   ~Node();
 
   // Binds both ports and starts ticking; throws asio::system_error if a port is taken.
@@ -43,6 +47,8 @@ class Node {
   // Stops accepting, closes every connection and cancels the timers: the io_context then runs out
   // of work and returns.
   void stop();
+  // Serve Op::kFault requests (main.cc: --enable-fault-injection); refused until called.
+  void enable_fault_injection() { faults_.enable(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -86,7 +92,10 @@ class Node {
   paxos::OmniPaxos replica_;
   KvStore kv_;
   PeerNetwork peers_;
+  std::unique_ptr<storage::SnapshotStore> snapshot_store_;
+  Snapshotter snapshotter_;
   ClientService clients_;
+  FaultInjection faults_;
 
   asio::steady_timer tick_timer_;
   asio::steady_timer sweep_timer_;

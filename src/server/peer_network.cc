@@ -200,6 +200,7 @@ void PeerNetwork::schedule_redial(std::uint64_t peer_id) {
 }
 
 void PeerNetwork::on_peer_frame(std::uint64_t peer_id, Connection& c, FrameView frame) {
+  if (peers_.at(peer_id).blocked.receiving) return;  // injected fault
   paxos::Message message;
   std::string error;
   if (frame.kind != FrameKind::kPeerMessage || !decode(frame.body, message, &error)) {
@@ -217,8 +218,26 @@ void PeerNetwork::on_peer_frame(std::uint64_t peer_id, Connection& c, FrameView 
 
 void PeerNetwork::send(const paxos::Message& message) {
   auto it = peers_.find(message.to.value());
-  if (it == peers_.end() || !it->second.connection) return;
+  if (it == peers_.end() || !it->second.connection || it->second.blocked.sending) return;
   it->second.connection->enqueue([&](std::string& out) { append_frame(out, message); });
+}
+
+bool PeerNetwork::set_blocked(std::uint64_t peer_id, Blocked blocked) {
+  auto it = peers_.find(peer_id);
+  if (it == peers_.end()) return false;
+  it->second.blocked = blocked;
+  return true;
+}
+
+PeerNetwork::Blocked PeerNetwork::blocked(std::uint64_t peer_id) const {
+  auto it = peers_.find(peer_id);
+  return it == peers_.end() ? Blocked{} : it->second.blocked;
+}
+
+std::vector<std::uint64_t> PeerNetwork::peer_ids() const {
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, peer] : peers_) ids.push_back(id);
+  return ids;
 }
 
 std::vector<std::uint64_t> PeerNetwork::connected_peers() const {

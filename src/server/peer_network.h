@@ -37,9 +37,23 @@ class PeerNetwork {
   void send(const paxos::Message& message);
   std::vector<std::uint64_t> connected_peers() const;
 
+  // Fault injection (server/fault_injection.h): which messages of a peer link are dropped.
+  // `sending`: dropped in send(), never queued; `receiving`: dropped on arrival, before decoding.
+  // The connection and its handshake are untouched, so a block is pure message loss, which the
+  // core recovers from by its sequence numbers and resends once the block is lifted.
+  struct Blocked {
+    bool sending = false;
+    bool receiving = false;
+  };
+  // False (and nothing changes) if `peer_id` is not another member of the cluster.
+  bool set_blocked(std::uint64_t peer_id, Blocked blocked);
+  Blocked blocked(std::uint64_t peer_id) const;
+  std::vector<std::uint64_t> peer_ids() const;
+
  private:
   struct Peer {
     PeerConfig config;
+    Blocked blocked;
     std::shared_ptr<Connection> connection;  // established (hello exchanged), or null
     std::unique_ptr<asio::steady_timer> redial_timer;
     std::chrono::milliseconds backoff{50};

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "paxos/assert.h"
-#include "wal_format.h"
 
 namespace paxoskv::storage {
 
@@ -28,62 +27,89 @@ Result<std::unique_ptr<DiskStorage>> DiskStorage::open(const std::string& dir,
   RecoveryReport report;
   if (Status s = recover_wal(wal_dir, options.repair, state, report)) return *s;
   const std::uint64_t next_batch = state.tail.next_batch;
-  auto writer = WalWriter::open(state.tail, options.segment_bytes_max);
+  auto writer = WalWriter::open(state.tail, options.fsync);
   if (!writer) return writer.error();
   PAXOS_ASSERT(writer.value()->next_batch() == next_batch, "writer and state disagree");
-  spdlog::info("opened {}: {} entries, decided {}, {} batches in {} segments{}{}", dir,
-               state.log.size(), state.decided_idx.value(), report.batches, report.segments,
+  spdlog::info("opened {}: log [{}, {}), decided {}, {} batches in {} segments{}{}", dir,
+               state.log_start.value(), state.log_start.value() + state.log.size(),
+               state.decided_idx.value(), report.batches, report.segments,
                report.fresh ? " (new data directory)" : "",
                report.repaired ? " (REPAIRED: data was cut, see above)" : "");
-  return std::unique_ptr<DiskStorage>(new DiskStorage(dir, std::move(lock.value()),
+  return std::unique_ptr<DiskStorage>(new DiskStorage(dir, options, std::move(lock.value()),
                                                       std::move(state), std::move(report),
                                                       std::move(writer.value())));
 }
 
-DiskStorage::DiskStorage(std::string dir, std::unique_ptr<DirLock> lock, RecoveredState state,
-                         RecoveryReport report, std::unique_ptr<WalWriter> writer)
+DiskStorage::DiskStorage(std::string dir, const DiskStorageOptions& options,
+                         std::unique_ptr<DirLock> lock, RecoveredState state, RecoveryReport report,
+                         std::unique_ptr<WalWriter> writer)
     : dir_(std::move(dir)),
       lock_(std::move(lock)),
       report_(std::move(report)),
       log_(std::move(state.log)),
+      compacted_(state.log_start),
       promise_(state.promise),
       accepted_round_(state.accepted_round),
       decided_idx_(state.decided_idx),
       next_seal_batch_(state.tail.next_batch),
-      writer_(std::move(writer)) {}
+      segment_bytes_max_(options.segment_bytes_max),
+      segments_(state.segments.begin(), state.segments.end()),
+      writer_(std::move(writer)) {
+  for (const SegmentSummary& s : segments_) wal_bytes_ += s.bytes;
+  sealed_ = checkpoint();
+}
 
 // Members are destroyed in reverse order: the writer closes its files before the lock is released.
 DiskStorage::~DiskStorage() = default;
 
 void DiskStorage::append(std::span<const Entry> entries) {
+  if (entries.empty()) return;
   std::size_t bytes = 0;
   for (const Entry& e : entries) {
     PAXOS_ASSERT(e.size() <= wal::kPayloadBytesMax - wal::kU64PayloadBytes, "entry too large");
     bytes += wal::kHeaderBytes + wal::kU64PayloadBytes + e.size();
   }
-  // At most one growth of the buffer for the whole call, then plain copies. (Never reserve the
-  // exact size on log_: std::vector::reserve does not grow geometrically, so doing that on every
-  // call makes appending quadratic.)
+  // At most one growth of the buffer for the whole call, then plain copies.
   if (pending_.capacity() < pending_.size() + bytes) {
     pending_.reserve(std::max(2 * pending_.capacity(), pending_.size() + bytes));
   }
   for (const Entry& e : entries) {
-    wal::encode_append(pending_, LogIndex(log_.size()), e);
+    wal::encode_append(pending_, log_end(), e);
     log_.push_back(e);
   }
+  pending_append_end_ = std::max(pending_append_end_, log_end());
 }
 
 void DiskStorage::truncate(LogIndex from) {
+  PAXOS_ASSERT(from >= compacted_, "truncate into the trimmed prefix");
   // A truncate past the end changes nothing, so it is not logged (MemoryStorage semantics).
-  if (from.value() >= log_.size()) return;
+  if (from >= log_end()) return;
   wal::encode_truncate(pending_, from);
-  log_.resize(from.value());
+  log_.resize(from - compacted_);
 }
 
 void DiskStorage::read(LogIndex from, LogIndex to, std::vector<Entry>& out) const {
-  PAXOS_ASSERT(from <= to && to.value() <= log_.size(), "read outside the log");
-  out.insert(out.end(), log_.begin() + static_cast<std::ptrdiff_t>(from.value()),
-             log_.begin() + static_cast<std::ptrdiff_t>(to.value()));
+  PAXOS_ASSERT(compacted_ <= from && from <= to && to <= log_end(), "read outside the log");
+  out.insert(out.end(), log_.begin() + static_cast<std::ptrdiff_t>(from - compacted_),
+             log_.begin() + static_cast<std::ptrdiff_t>(to - compacted_));
+}
+
+void DiskStorage::trim(LogIndex index) {
+  PAXOS_ASSERT(index <= decided_idx_ && index <= log_end(), "trim of undecided entries");
+  if (index <= compacted_) return;
+  wal::encode_log_start(pending_, index);
+  // Erasing at the front of a deque frees its blocks: memory follows the untrimmed log.
+  log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - compacted_));
+  compacted_ = index;
+}
+
+void DiskStorage::reset_to_snapshot(LogIndex index) {
+  // Truncate(index) empties the log at `index` when it started above it; LogStart(index) does
+  // when it ended below it; in between, the two cut both ends (wal_format.h).
+  if (index < log_end()) wal::encode_truncate(pending_, index);
+  wal::encode_log_start(pending_, index);
+  log_.clear();
+  compacted_ = index;
 }
 
 void DiskStorage::set_promise(const Ballot& ballot) {
@@ -105,7 +131,11 @@ bool DiskStorage::has_unsealed_writes() const {
   return !pending_.empty() || promise_dirty_ || accepted_round_dirty_ || decided_dirty_;
 }
 
-std::string DiskStorage::seal_batch() {
+wal::Checkpoint DiskStorage::checkpoint() const {
+  return wal::Checkpoint{promise_, accepted_round_, decided_idx_, compacted_, log_end()};
+}
+
+SealedBatch DiskStorage::seal_batch() {
   if (!has_unsealed_writes()) return {};
   // Metadata are independent of the log records and the batch is atomic, so writing only their
   // final values, after the log records, gives the same state after replay.
@@ -115,12 +145,44 @@ std::string DiskStorage::seal_batch() {
   }
   if (decided_dirty_) wal::encode_decided(pending_, decided_idx_);
   promise_dirty_ = accepted_round_dirty_ = decided_dirty_ = false;
-  wal::encode_commit(pending_, next_seal_batch_++);
+  wal::encode_commit(pending_, next_seal_batch_);
 
-  std::string sealed = std::move(pending_);
+  SealedBatch batch;
+  batch.bytes = std::move(pending_);
   pending_ = std::string();
-  pending_.reserve(sealed.size());  // the next batch is likely about as large
-  return sealed;
+  pending_.reserve(batch.bytes.size());  // the next batch is likely about as large
+  place(batch);
+  pending_append_end_ = LogIndex();
+  sealed_ = checkpoint();
+  ++next_seal_batch_;
+  return batch;
+}
+
+void DiskStorage::place(SealedBatch& batch) {
+  const bool full =
+      !segments_.empty() && segments_.back().bytes + batch.bytes.size() > segment_bytes_max_;
+  if (segments_.empty() || full) {
+    // The checkpoint is of the state before this batch: recovery starting here applies the
+    // batch's records on top of it. Copying the batch behind it costs once per segment.
+    std::string bytes;
+    bytes.reserve(wal::kCheckpointRecordBytes + batch.bytes.size());
+    wal::encode_checkpoint(bytes, sealed_);
+    bytes += batch.bytes;
+    batch.bytes = std::move(bytes);
+    batch.starts_segment = true;
+    segments_.push_back(SegmentSummary{next_seal_batch_, 0, LogIndex()});
+  }
+  SegmentSummary& current = segments_.back();
+  current.bytes += batch.bytes.size();
+  current.append_end = std::max(current.append_end, pending_append_end_);
+  wal_bytes_ += batch.bytes.size();
+  // Never the segment this batch goes to; older ones once every entry they appended is below the
+  // log start this batch makes durable (wal_recovery.h explains why that is crash-safe).
+  while (segments_.size() > 1 && segments_.front().append_end <= compacted_) {
+    batch.obsolete_segments.push_back(segments_.front().first_batch);
+    wal_bytes_ -= segments_.front().bytes;
+    segments_.pop_front();
+  }
 }
 
 void DiskStorage::sync() {

@@ -14,9 +14,11 @@ namespace paxoskv::storage {
 
 struct StorageError {
   enum class Kind {
-    kInUse,    // another process (or another DiskStorage in this one) holds the directory lock
-    kCorrupt,  // the WAL is damaged where a crash cannot have damaged it; --repair truncates there
-    kIo,       // the directory cannot be created, read or written (permissions, EIO, ...)
+    kInUse,     // another process (or another DiskStorage in this one) holds the directory lock
+    kCorrupt,   // the WAL is damaged where a crash cannot have damaged it; --repair truncates there
+    kIo,        // the directory cannot be created, read or written (permissions, EIO, ...)
+    kNotFound,  // a snapshot that is not held (pruned, or never written)
+    kRejected,  // bad input from a peer: a snapshot chunk out of order, too large, or corrupt
   };
   Kind kind;
   std::string message;  // complete and meant for the operator: names the file and offset
@@ -35,6 +37,10 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   T& value() {
+    PAXOS_ASSERT(ok(), "value() of a failed Result");
+    return std::get<0>(v_);
+  }
+  const T& value() const {
     PAXOS_ASSERT(ok(), "value() of a failed Result");
     return std::get<0>(v_);
   }

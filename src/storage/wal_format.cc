@@ -65,7 +65,10 @@ bool payload_size_valid(RecordType type, std::size_t bytes) {
     case RecordType::kTruncate:
     case RecordType::kDecided:
     case RecordType::kCommit:
+    case RecordType::kLogStart:
       return bytes == kU64PayloadBytes;
+    case RecordType::kCheckpoint:
+      return bytes == kCheckpointPayloadBytes;
     case RecordType::kPromise:
     case RecordType::kAcceptedRound:
       return bytes == kBallotPayloadBytes;
@@ -75,7 +78,32 @@ bool payload_size_valid(RecordType type, std::size_t bytes) {
 
 bool type_known(std::uint8_t t) {
   return t >= static_cast<std::uint8_t>(RecordType::kAppend) &&
-         t <= static_cast<std::uint8_t>(RecordType::kCommit);
+         t <= static_cast<std::uint8_t>(RecordType::kCheckpoint);
+}
+
+void append_ballot(std::string& out, const paxos::Ballot& ballot) {
+  append_u32(out, ballot.config_id.value());
+  append_u32(out, ballot.n);
+  append_u64(out, ballot.priority);
+  append_u64(out, ballot.pid.value());
+}
+
+paxos::Ballot get_ballot(const char* p) {
+  paxos::Ballot b;
+  b.config_id = paxos::ConfigId(get_u32(p));
+  b.n = get_u32(p + 4);
+  b.priority = get_u64(p + 8);
+  b.pid = paxos::NodeId(get_u64(p + 16));
+  return b;
+}
+
+bool same_ballot(const paxos::Ballot& a, const paxos::Ballot& b) {
+  return a.config_id == b.config_id && a.n == b.n && a.priority == b.priority && a.pid == b.pid;
+}
+
+std::string describe(const paxos::Ballot& b) {
+  return "(" + std::to_string(b.config_id.value()) + "," + std::to_string(b.n) + "," +
+         std::to_string(b.priority) + "," + std::to_string(b.pid.value()) + ")";
 }
 
 }  // namespace
@@ -95,10 +123,7 @@ void encode_ballot(std::string& out, RecordType type, const paxos::Ballot& ballo
   PAXOS_ASSERT(type == RecordType::kPromise || type == RecordType::kAcceptedRound,
                "not a ballot record type");
   const std::size_t start = begin_record(out, type);
-  append_u32(out, ballot.config_id.value());
-  append_u32(out, ballot.n);
-  append_u64(out, ballot.priority);
-  append_u64(out, ballot.pid.value());
+  append_ballot(out, ballot);
   end_record(out, start);
 }
 
@@ -108,6 +133,22 @@ void encode_decided(std::string& out, paxos::LogIndex index) {
 
 void encode_commit(std::string& out, std::uint64_t batch) {
   encode_u64_record(out, RecordType::kCommit, batch);
+}
+
+void encode_log_start(std::string& out, paxos::LogIndex index) {
+  encode_u64_record(out, RecordType::kLogStart, index.value());
+}
+
+void encode_checkpoint(std::string& out, const Checkpoint& checkpoint) {
+  PAXOS_ASSERT(checkpoint.log_start <= checkpoint.log_end,
+               "checkpoint of a log ending before it starts");
+  const std::size_t start = begin_record(out, RecordType::kCheckpoint);
+  append_ballot(out, checkpoint.promise);
+  append_ballot(out, checkpoint.accepted_round);
+  append_u64(out, checkpoint.decided_idx.value());
+  append_u64(out, checkpoint.log_start.value());
+  append_u64(out, checkpoint.log_end.value());
+  end_record(out, start);
 }
 
 DecodeResult decode_record(std::string_view buf, std::size_t offset) {
@@ -166,13 +207,38 @@ std::uint64_t parse_u64(const Record& record) {
 
 paxos::Ballot parse_ballot(const Record& record) {
   PAXOS_ASSERT(record.payload.size() == kBallotPayloadBytes, "not a ballot record");
+  return get_ballot(record.payload.data());
+}
+
+Checkpoint parse_checkpoint(const Record& record) {
+  PAXOS_ASSERT(
+      record.type == RecordType::kCheckpoint && record.payload.size() == kCheckpointPayloadBytes,
+      "not a Checkpoint");
   const char* p = record.payload.data();
-  paxos::Ballot b;
-  b.config_id = paxos::ConfigId(get_u32(p));
-  b.n = get_u32(p + 4);
-  b.priority = get_u64(p + 8);
-  b.pid = paxos::NodeId(get_u64(p + 16));
-  return b;
+  Checkpoint c;
+  c.promise = get_ballot(p);
+  c.accepted_round = get_ballot(p + kBallotPayloadBytes);
+  c.decided_idx = paxos::LogIndex(get_u64(p + 2 * kBallotPayloadBytes));
+  c.log_start = paxos::LogIndex(get_u64(p + 2 * kBallotPayloadBytes + 8));
+  c.log_end = paxos::LogIndex(get_u64(p + 2 * kBallotPayloadBytes + 16));
+  return c;
+}
+
+bool same_checkpoint(const Checkpoint& a, const Checkpoint& b) {
+  return same_ballot(a.promise, b.promise) && same_ballot(a.accepted_round, b.accepted_round) &&
+         a.decided_idx == b.decided_idx && a.log_start == b.log_start && a.log_end == b.log_end;
+}
+
+std::string describe(const Checkpoint& c) {
+  return "promise " + describe(c.promise) + ", accepted round " + describe(c.accepted_round) +
+         ", decided " + std::to_string(c.decided_idx.value()) + ", log [" +
+         std::to_string(c.log_start.value()) + ", " + std::to_string(c.log_end.value()) + ")";
+}
+
+bool starts_with_checkpoint(std::string_view batch) {
+  if (batch.size() < kCheckpointRecordBytes) return false;
+  const DecodeResult r = decode_record(batch, 0);
+  return r.status == DecodeStatus::kOk && r.record.type == RecordType::kCheckpoint;
 }
 
 std::optional<std::uint64_t> trailing_commit_batch(std::string_view batch) {

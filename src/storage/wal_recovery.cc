@@ -8,6 +8,7 @@
 #include "fs_util.h"
 #include "paxos/assert.h"
 #include "wal_format.h"
+#include "wal_replay.h"
 
 namespace paxoskv::storage {
 namespace {
@@ -19,110 +20,6 @@ using wal::RecordType;
 struct Segment {
   std::uint64_t first_batch;
   std::string name;
-};
-
-// The outcome of reading one segment up to its first bad record (or its end).
-struct SegmentScan {
-  std::size_t committed_end = 0;  // just past the last valid Commit: the state includes it all
-  std::uint64_t batches = 0;
-  std::optional<std::size_t> bad_offset;  // the first record that failed to decode or validate
-  std::string reason;
-  bool bad_but_checksummed = false;  // a valid CRC but nonsense: a bug or foreign data, not a tear
-};
-
-class Replayer {
- public:
-  explicit Replayer(RecoveredState& state) : state_(state) {}
-
-  std::uint64_t next_batch() const { return next_batch_; }
-
-  // Applies every complete batch of `buf` to the state and stops at the first bad record.
-  SegmentScan scan(std::string_view buf) {
-    SegmentScan out;
-    std::vector<Record> batch;                  // views into buf, applied when the Commit arrives
-    std::uint64_t log_end = state_.log.size();  // the log end as the batch so far leaves it
-    std::size_t off = 0;
-    while (off < buf.size()) {
-      wal::DecodeResult d = wal::decode_record(buf, off);
-      if (d.status != DecodeStatus::kOk) {
-        out.bad_offset = off;
-        out.reason = std::move(d.reason);
-        break;
-      }
-      if (std::string problem = validate(d.record, log_end); !problem.empty()) {
-        out.bad_offset = off;
-        out.reason = std::move(problem);
-        out.bad_but_checksummed = true;
-        break;
-      }
-      off += d.record.size_bytes;
-      if (d.record.type != RecordType::kCommit) {
-        batch.push_back(d.record);
-        continue;
-      }
-      apply(batch);
-      batch.clear();
-      log_end = state_.log.size();
-      ++next_batch_;
-      ++out.batches;
-      out.committed_end = off;
-    }
-    return out;
-  }
-
- private:
-  // Checks a record against the state the batch has built so far; "" when it fits.
-  std::string validate(const Record& r, std::uint64_t& log_end) const {
-    switch (r.type) {
-      case RecordType::kAppend: {
-        const auto index = wal::parse_append(r).index.value();
-        if (index != log_end) {
-          return "append at index " + std::to_string(index) + " but the log ends at " +
-                 std::to_string(log_end);
-        }
-        ++log_end;
-        return {};
-      }
-      case RecordType::kTruncate:
-        log_end = std::min(log_end, wal::parse_u64(r));
-        return {};
-      case RecordType::kCommit:
-        if (wal::parse_u64(r) != next_batch_) {
-          return "commit of batch " + std::to_string(wal::parse_u64(r)) + " where batch " +
-                 std::to_string(next_batch_) + " was expected";
-        }
-        return {};
-      default:
-        return {};
-    }
-  }
-
-  void apply(const std::vector<Record>& batch) {
-    for (const Record& r : batch) {
-      switch (r.type) {
-        case RecordType::kAppend:
-          state_.log.emplace_back(wal::parse_append(r).entry);  // the one copy out of the file
-          break;
-        case RecordType::kTruncate:
-          if (wal::parse_u64(r) < state_.log.size()) state_.log.resize(wal::parse_u64(r));
-          break;
-        case RecordType::kPromise:
-          state_.promise = wal::parse_ballot(r);
-          break;
-        case RecordType::kAcceptedRound:
-          state_.accepted_round = wal::parse_ballot(r);
-          break;
-        case RecordType::kDecided:
-          state_.decided_idx = paxos::LogIndex(wal::parse_u64(r));
-          break;
-        case RecordType::kCommit:
-          PAXOS_ASSERT(false, "a Commit inside a batch");
-      }
-    }
-  }
-
-  RecoveredState& state_;
-  std::uint64_t next_batch_ = 1;
 };
 
 // Whether the damage at scan.bad_offset in the last segment may be a torn write (see the header).
@@ -146,6 +43,7 @@ class Recovery {
     std::vector<Segment> segments;
     if (Status s = list_segments(segments)) return s;
     report_.fresh = segments.empty();
+    if (!segments.empty()) replayer_.start_at(segments.front().first_batch);
     std::size_t kept = 0;  // segments [0, kept) hold the recovered state
     for (std::size_t i = 0; i < segments.size(); ++i) {
       const bool last = i + 1 == segments.size();
@@ -159,20 +57,32 @@ class Recovery {
     }
     // A segment left without a single batch (created just before a crash, cut to nothing, or
     // after a gap) goes: the writer re-creates it under the same name for the next batch.
-    while (kept > 0 && kept_bytes_[kept - 1] == 0) {
+    while (kept > 0 && kept_[kept - 1].bytes == 0) {
       if (Status s = remove_segments(segments, kept - 1, kept)) return s;
       --kept;
     }
     if (removed_any_) {
       if (Status s = fsync_directory(dir_)) return s;
     }
-    report_.segments = kept;
+    kept_.resize(kept);
+    if (const auto missing = replayer_.missing()) {
+      return StorageError{
+          StorageError::Kind::kCorrupt,
+          "the WAL lacks the entries [" + std::to_string(missing->from.value()) + ", " +
+              std::to_string(missing->to.value()) + "): " + dir_ + "/" + segments[0].name +
+              " begins with a checkpoint of a log that holds them, and no segment has them (a "
+              "segment before it is missing); --repair cannot bring them back"};
+    }
+    if (Status s = delete_obsolete_segments()) return s;
+    report_.segments = kept_.size();
+    report_.first_batch = kept_.empty() ? 0 : kept_.front().first_batch;
     state_.tail.wal_dir = dir_;
     state_.tail.next_batch = replayer_.next_batch();
-    if (kept > 0) {
-      state_.tail.last_segment_first_batch = segments[kept - 1].first_batch;
-      state_.tail.last_segment_bytes = kept_bytes_[kept - 1];
+    if (!kept_.empty()) {
+      state_.tail.last_segment_first_batch = kept_.back().first_batch;
+      state_.tail.last_segment_bytes = kept_.back().bytes;
     }
+    state_.segments = std::move(kept_);
     return std::nullopt;
   }
 
@@ -200,14 +110,14 @@ class Recovery {
                               " but batch " + std::to_string(replayer_.next_batch()) +
                               " was expected (a segment is missing)";
       stop = true;
-      kept_bytes_.push_back(0);
+      kept_.push_back(SegmentSummary{seg.first_batch, 0, paxos::LogIndex()});
       return corruption(path, 0, 0, 0, why);
     }
     std::string buf;
     if (Status s = read_file(path, buf)) return s;
     const SegmentScan scan = replayer_.scan(buf);
     report_.batches += scan.batches;
-    kept_bytes_.push_back(scan.committed_end);
+    kept_.push_back(SegmentSummary{seg.first_batch, scan.committed_end, scan.append_end});
     if (scan.committed_end == buf.size()) {
       if (scan.batches == 0 && !last) {
         stop = true;
@@ -247,6 +157,7 @@ class Recovery {
     }
     if (size > cut_at) {
       if (Status s = truncate_file(path, cut_at)) return s;
+      kept_.back().bytes = cut_at;
     }
     report_.repaired = true;
     note(true, "repair: " + where + "; cut " + std::to_string(size - cut_at) + " bytes at offset " +
@@ -265,6 +176,24 @@ class Recovery {
     return std::nullopt;
   }
 
+  // Finishes what a crash interrupted: the writer deletes obsolete segments only after the batch
+  // that made them obsolete is durable, and a crash can come between the two (wal_recovery.h).
+  Status delete_obsolete_segments() {
+    while (kept_.size() > 1 && kept_.front().append_end <= state_.log_start) {
+      const std::string path = dir_ + "/" + wal::segment_file_name(kept_.front().first_batch);
+      if (Status s = remove_file(path)) return s;
+      // One at a time, oldest first, so that the survivors stay contiguous (see the header).
+      if (Status s = fsync_directory(dir_)) return s;
+      ++report_.obsolete_deleted;
+      note(false, "deleted obsolete WAL segment " + path +
+                      " (every entry in it is below the log "
+                      "start " +
+                      std::to_string(state_.log_start.value()) + ")");
+      kept_.erase(kept_.begin());
+    }
+    return std::nullopt;
+  }
+
   void note(bool warning, std::string line) {
     if (warning) {
       spdlog::warn("{}", line);
@@ -279,8 +208,8 @@ class Recovery {
   RecoveredState& state_;
   RecoveryReport& report_;
   Replayer replayer_;
-  bool removed_any_ = false;             // the directory needs an fsync to make the removal durable
-  std::vector<std::size_t> kept_bytes_;  // committed bytes of each segment scanned so far
+  bool removed_any_ = false;          // the directory needs an fsync to make the removal durable
+  std::vector<SegmentSummary> kept_;  // each segment scanned so far, with its committed bytes
 };
 
 }  // namespace

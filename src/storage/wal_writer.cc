@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "fatal.h"
 #include "paxos/assert.h"
@@ -40,8 +41,7 @@ std::uint64_t FsyncStats::percentile_us(double q) const {
   return max_us;  // buckets were read a moment after count (relaxed snapshot)
 }
 
-Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, std::uint64_t segment_bytes_max) {
-  PAXOS_ASSERT(segment_bytes_max > 0, "segment_bytes_max must be positive");
+Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, bool fsync_batches) {
   PAXOS_ASSERT(tail.next_batch >= 1, "batch numbers start at 1");
   const int dir_fd = ::open(tail.wal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
@@ -62,12 +62,12 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, std::uint64_t s
     }
   }
   return std::unique_ptr<WalWriter>(
-      new WalWriter(std::move(tail), segment_bytes_max, dir_fd, segment_fd));
+      new WalWriter(std::move(tail), fsync_batches, dir_fd, segment_fd));
 }
 
-WalWriter::WalWriter(WalTail tail, std::uint64_t segment_bytes_max, int dir_fd, int segment_fd)
+WalWriter::WalWriter(WalTail tail, bool fsync_batches, int dir_fd, int segment_fd)
     : wal_dir_(std::move(tail.wal_dir)),
-      segment_bytes_max_(segment_bytes_max),
+      fsync_batches_(fsync_batches),
       next_batch_(tail.next_batch),
       dir_fd_(dir_fd),
       segment_fd_(segment_fd) {
@@ -88,7 +88,10 @@ std::string WalWriter::current_segment_path() const {
   return wal_dir_ + "/" + wal::segment_file_name(segment_first_batch_);
 }
 
-void WalWriter::append_and_sync(std::string_view sealed_batch) {
+void WalWriter::append_and_sync(const SealedBatch& batch_to_write) {
+  PAXOS_ASSERT(!batch_to_write.empty() || batch_to_write.obsolete_segments.empty(),
+               "append_and_sync: an empty batch cannot make segments obsolete");
+  const std::string_view sealed_batch = batch_to_write.bytes;
   if (sealed_batch.empty()) return;
   // The trailing Commit tells which batch this is: a cheap check (one 17-byte CRC) that the I/O
   // thread writes batches exactly once and in seal order, which recovery's batch numbering needs.
@@ -96,18 +99,26 @@ void WalWriter::append_and_sync(std::string_view sealed_batch) {
   PAXOS_ASSERT(batch.has_value(), "append_and_sync: not a sealed batch");
   PAXOS_ASSERT(*batch == next_batch_, "append_and_sync: batches out of seal order");
 
-  const bool full = segment_bytes_ > 0 && segment_bytes_ + sealed_batch.size() > segment_bytes_max_;
-  if (segment_fd_ < 0 || full) {
+  PAXOS_ASSERT(segment_fd_ >= 0 || batch_to_write.starts_segment,
+               "append_and_sync: no segment to append to");
+  if (batch_to_write.starts_segment) {
+    PAXOS_ASSERT(wal::starts_with_checkpoint(sealed_batch),
+                 "append_and_sync: a segment must begin with a checkpoint");
     if (segment_fd_ >= 0) ::close(segment_fd_);  // already durable up to its last batch
     segment_fd_ = -1;
     create_segment(next_batch_);
     segment_bytes_ = 0;
   }
   write_all(sealed_batch);
-  timed_sync(segment_fd_, /*data_only=*/true, "fdatasync");
+  if (fsync_batches_) timed_sync(segment_fd_, /*data_only=*/true, "fdatasync");
   segment_bytes_ += sealed_batch.size();
   bytes_written_.fetch_add(sealed_batch.size(), std::memory_order_relaxed);
   ++next_batch_;
+  // Only now: the log start that makes these segments obsolete, and the checkpoint that begins
+  // the segment recovery will start from, are durable.
+  for (const std::uint64_t first_batch : batch_to_write.obsolete_segments) {
+    delete_segment(first_batch);
+  }
 }
 
 void WalWriter::create_segment(std::uint64_t first_batch) {
@@ -118,6 +129,19 @@ void WalWriter::create_segment(std::uint64_t first_batch) {
   // The new name must be durable before any batch in it is reported durable; fdatasync of the
   // file alone does not persist its directory entry.
   timed_sync(dir_fd_, /*data_only=*/false, "fsync of the WAL directory");
+}
+
+void WalWriter::delete_segment(std::uint64_t first_batch) {
+  PAXOS_ASSERT(first_batch < segment_first_batch_, "deleting the segment being written");
+  const std::string path = wal_dir_ + "/" + wal::segment_file_name(first_batch);
+  // ENOENT: already gone (someone removed it by hand); the state wanted is reached either way.
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    fatal(errno_message("cannot delete obsolete WAL segment " + path, errno));
+  }
+  // One directory fsync per unlink: without it a power loss could keep a newer unlink and undo an
+  // older one, leaving a gap that recovery reports as a missing segment.
+  timed_sync(dir_fd_, /*data_only=*/false, "fsync of the WAL directory");
+  segments_deleted_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void WalWriter::write_all(std::string_view bytes) {
@@ -134,7 +158,17 @@ void WalWriter::write_all(std::string_view bytes) {
 
 void WalWriter::timed_sync(int fd, bool data_only, const char* what) {
   const auto start = std::chrono::steady_clock::now();
-  const int rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
+  int rc = 0;
+  if (data_only && injected_delay_ms_.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(injected_delay_ms_.load()));
+  }
+  if (data_only && injected_failure_.exchange(false)) {
+    rc = -1;
+    errno = EIO;
+    what = "fdatasync (injected failure)";
+  } else {
+    rc = data_only ? ::fdatasync(fd) : ::fsync(fd);
+  }
   if (rc != 0) {
     // No retry, ever: see the header.
     fatal(errno_message(std::string(what) + " of " + current_segment_path() + " failed", errno));

@@ -6,6 +6,12 @@
 // each exactly once; the writer checks the batch number of every batch's Commit record and
 // asserts on a gap or reordering. Only fsync_stats() may be called from any thread.
 //
+// Segments: the writer does not decide when a segment ends or which may go; the loop thread does
+// (SealedBatch carries both decisions, see sealed_batch.h). After a batch's fdatasync the writer
+// deletes the segments the batch made obsolete, oldest first, each unlink followed by an fsync of
+// the directory, so that a crash (even a power loss that reorders directory updates) leaves the
+// remaining segments a contiguous run, which recovery needs.
+//
 // Failure: a failed write or fdatasync (EIO, ENOSPC, ...) ends the process through fatal(). Never
 // retry a failed fsync: the kernel may have dropped the dirty pages and cleared the error.
 #pragma once
@@ -19,6 +25,7 @@
 #include <string_view>
 
 #include "result.h"
+#include "sealed_batch.h"
 
 namespace paxoskv::storage {
 
@@ -55,17 +62,17 @@ struct WalTail {
 class WalWriter {
  public:
   // Opens the WAL directory and the last segment for appending (errors as values: this runs
-  // inside DiskStorage::open). A segment is closed (and the next batch starts a new one) once
-  // adding a batch would take it past `segment_bytes_max`; a single batch larger than that gets a
-  // segment of its own.
-  static Result<std::unique_ptr<WalWriter>> open(WalTail tail, std::uint64_t segment_bytes_max);
+  // inside DiskStorage::open). With `fsync_batches` false the fdatasync of each batch is skipped
+  // (DiskStorageOptions::fsync: only for measuring what durability costs).
+  static Result<std::unique_ptr<WalWriter>> open(WalTail tail, bool fsync_batches = true);
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
 
-  // Writes one sealed batch with a single pwrite and makes it durable with one fdatasync; when it
-  // returns, the batch survives a power loss. An empty batch (nothing was written) is a no-op.
-  void append_and_sync(std::string_view sealed_batch);
+  // Writes one sealed batch with a single pwrite (into a new segment if the batch starts one) and
+  // makes it durable with one fdatasync; when it returns, the batch survives a power loss. Then
+  // deletes the segments the batch made obsolete. An empty batch (nothing was written) is a no-op.
+  void append_and_sync(const SealedBatch& batch);
 
   // Safe from any thread.
   FsyncStats fsync_stats() const;
@@ -73,24 +80,37 @@ class WalWriter {
   std::uint64_t next_batch() const { return next_batch_; }
   // Safe from any thread (the server's status reads it while the I/O thread writes).
   std::uint64_t bytes_written() const { return bytes_written_.load(std::memory_order_relaxed); }
+  // Segments deleted because they were obsolete. Safe from any thread.
+  std::uint64_t segments_deleted() const {
+    return segments_deleted_.load(std::memory_order_relaxed);
+  }
   // The path of the segment the next batch goes to, if it exists yet (for tests and status).
   std::string current_segment_path() const;
 
+  // Fault injection (the server's --enable-fault-injection control), safe from any thread. Only
+  // the fdatasync of a batch is affected: each one first sleeps `delay_ms` (0 = none), and after
+  // inject_fsync_failure(true) the next one reports EIO without syncing, which ends the process
+  // through fatal() exactly as a failing disk would.
+  void inject_fsync_delay_ms(std::uint32_t delay_ms) { injected_delay_ms_.store(delay_ms); }
+  void inject_fsync_failure(bool armed) { injected_failure_.store(armed); }
+
  private:
-  WalWriter(WalTail tail, std::uint64_t segment_bytes_max, int dir_fd, int segment_fd);
+  WalWriter(WalTail tail, bool fsync_batches, int dir_fd, int segment_fd);
   void create_segment(std::uint64_t first_batch);
+  void delete_segment(std::uint64_t first_batch);
   void write_all(std::string_view bytes);
   void timed_sync(int fd, bool data_only, const char* what);
   void record_sync_us(std::uint64_t us);
 
   const std::string wal_dir_;
-  const std::uint64_t segment_bytes_max_;
+  const bool fsync_batches_;
   std::uint64_t next_batch_;
   int dir_fd_ = -1;
   int segment_fd_ = -1;
   std::uint64_t segment_first_batch_ = 0;
   std::uint64_t segment_bytes_ = 0;
   std::atomic<std::uint64_t> bytes_written_{0};
+  std::atomic<std::uint64_t> segments_deleted_{0};
 
   // Written by the writer's thread, read by anyone; relaxed is enough for monitoring numbers.
   std::atomic<std::uint64_t> sync_count_{0};
@@ -98,6 +118,9 @@ class WalWriter {
   std::atomic<std::uint64_t> sync_max_us_{0};
   std::atomic<std::uint64_t> sync_total_us_{0};
   std::array<std::atomic<std::uint64_t>, FsyncStats::kBuckets> sync_buckets_{};
+
+  std::atomic<std::uint32_t> injected_delay_ms_{0};
+  std::atomic<bool> injected_failure_{false};
 };
 
 }  // namespace paxoskv::storage

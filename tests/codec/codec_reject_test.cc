@@ -98,12 +98,12 @@ TEST(CodecReject, OutOfRangeOp) {
   get.op = Op::kGet;
   std::string body = encode(put);
   const std::size_t at = first_difference(body, encode(get));
-  body[at] = static_cast<char>(7);  // one past kStatus
+  body[at] = static_cast<char>(8);  // one past kFault
   Request out;
   std::string error;
   EXPECT_FALSE(decode(body, out, &error));
   EXPECT_NE(error.find("op"), std::string::npos) << error;
-  body[at] = static_cast<char>(6);
+  body[at] = static_cast<char>(7);
   EXPECT_TRUE(decode(body, out, &error));
   // The same check guards replicated commands.
   body[at] = static_cast<char>(200);
@@ -196,7 +196,7 @@ TEST(CodecReject, CommandVersionAndEmptyEntry) {
   std::string error;
   EXPECT_FALSE(decode_command("", out, &error));
   EXPECT_NE(error.find("empty"), std::string::npos);
-  entry[0] = 2;
+  entry[0] = 3;  // one past kCommandFormatVersion
   EXPECT_FALSE(decode_command(entry, out, &error));
   EXPECT_NE(error.find("version"), std::string::npos);
   // A bare request body is not a command.
@@ -213,8 +213,8 @@ TEST(CodecReject, EmptyBodies) {
 TEST(CodecValid, EnumRanges) {
   EXPECT_TRUE(valid_status(Status::kInternal));
   EXPECT_FALSE(valid_status(static_cast<Status>(10)));
-  EXPECT_TRUE(valid_op(Op::kStatus));
-  EXPECT_FALSE(valid_op(static_cast<Op>(7)));
+  EXPECT_TRUE(valid_op(Op::kFault));
+  EXPECT_FALSE(valid_op(static_cast<Op>(8)));
   EXPECT_TRUE(valid_compare_target(Compare::Target::kCreateRevision));
   EXPECT_FALSE(valid_compare_target(static_cast<Compare::Target>(4)));
 }

@@ -25,14 +25,19 @@ struct RunResult {
   std::size_t leader_changes = 0;
   std::uint64_t crashes = 0;
   std::uint64_t partitions = 0;
+  std::uint64_t wipes = 0;  // nodes that lost their storage (and rejoined amnesiac)
   std::uint64_t dropped = 0;
   std::uint64_t duplicated = 0;
   std::uint64_t proposals = 0;
   std::uint64_t reads = 0;  // linearizable reads confirmed
+  std::uint64_t snapshots_taken = 0;
+  std::uint64_t snapshots_installed = 0;  // transfers to lagging nodes
   // Ticks from healing until a stable leader, then until fresh proposals were decided everywhere.
   std::uint64_t election_ticks = 0;
   std::uint64_t commit_ticks = 0;
   std::string violation;  // empty when every invariant and the liveness bound held
+  // No leader after healing because too few nodes kept their storage (see random_run.cc).
+  bool stuck_on_amnesia = false;
 
   std::string summary() const;
 };

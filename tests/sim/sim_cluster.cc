@@ -37,17 +37,22 @@ SimCluster::SimCluster(SimOptions options)
     n->id = id;
     nodes_.push_back(std::move(n));
   }
+  // Every node starts on new storage, exactly like a server on a new data directory: amnesiac
+  // until it sees that every peer is new too.
   for (auto& n : nodes_) {
     n->replica = std::make_unique<paxos::OmniPaxos>(config_for(n->id), n->storage);
+    n->replica->start_amnesiac();
   }
 }
 
-paxos::Config SimCluster::config_for(NodeId id) const {
+paxos::Config SimCluster::config_for(NodeId id) {
   paxos::Config c = options_.config;
   c.node_id = id;
   c.nodes = ids_;
+  c.incarnation = rng_.between(1, std::uint64_t{1} << 62);  // a new one at every (re)start
   return c;
 }
+
 
 SimCluster::Node& SimCluster::node(NodeId id) {
   for (auto& n : nodes_) {
@@ -83,6 +88,7 @@ void SimCluster::step() {
     n.replica->handle(m);
     if (rng_.chance(options_.eager_flush_rate)) flush(n);
   }
+  advance_transfers();
   for (auto& n : nodes_) {
     if (n->replica) n->replica->tick();
   }
@@ -118,6 +124,7 @@ void SimCluster::flush(Node& n) {
   }
   n.durable_promise = n.storage.durable().promise();
   check_decided(n);
+  maybe_snapshot(n);
   // Linearizable reads: a confirmed read index covers every entry decided before it was asked.
   scratch_reads_.clear();
   n.replica->take_reads(scratch_reads_);
@@ -151,10 +158,9 @@ bool SimCluster::read(NodeId id) {
 // was proposed by a client and is decided at most once.
 void SimCluster::check_decided(Node& n) {
   const LogIndex decided = n.replica->decided_idx();
-  if (decided <= n.checked_upto) {
-    n.checked_upto = std::min(n.checked_upto, decided);
-    return;
-  }
+  // After a restart from a snapshot (or an installed one) the state machine may be ahead of what
+  // the log has decided so far: it waits.
+  if (decided <= n.checked_upto) return;
   scratch_entries_.clear();
   n.replica->read_decided(n.checked_upto, scratch_entries_);
   for (std::size_t k = 0; k < scratch_entries_.size(); ++k) {
@@ -199,6 +205,10 @@ void SimCluster::check_step() {
       fail("node " + std::to_string(n->id.value()) + " decided beyond its log end");
       return;
     }
+    if (s.compacted_idx > s.decided_idx) {
+      fail("node " + std::to_string(n->id.value()) + " trimmed entries it has not decided");
+      return;
+    }
     if (s.promise < n->storage.durable().promise()) {
       fail("node " + std::to_string(n->id.value()) + " promise below its durable promise");
       return;
@@ -233,11 +243,13 @@ void SimCluster::trace_message(const paxos::Message& m) const {
           return to_string(p.ballot) + " acc=" + to_string(p.accepted_round) + " end=" +
                  std::to_string(p.accepted_idx.value()) + " dec=" +
                  std::to_string(p.decided_idx.value()) + " suffix@" +
-                 std::to_string(p.suffix_start.value()) + "+" + std::to_string(p.suffix.size());
+                 std::to_string(p.suffix_start.value()) + "+" + std::to_string(p.suffix.size()) +
+                 (p.from_snapshot ? " from-snapshot" : "");
         } else if constexpr (std::is_same_v<T, AcceptSync>) {
           return to_string(p.ballot) + " seq=" + std::to_string(p.seq) + " dec=" +
                  std::to_string(p.decided_idx.value()) + " sync@" +
-                 std::to_string(p.sync_idx.value()) + "+" + std::to_string(p.suffix.size());
+                 std::to_string(p.sync_idx.value()) + "+" + std::to_string(p.suffix.size()) +
+                 (p.from_snapshot ? " from-snapshot" : "");
         } else if constexpr (std::is_same_v<T, AcceptDecide>) {
           return to_string(p.ballot) + " seq=" + std::to_string(p.seq) + " dec=" +
                  std::to_string(p.decided_idx.value()) + " @" + std::to_string(p.start_idx.value()) +
@@ -267,6 +279,75 @@ void SimCluster::trace_message(const paxos::Message& m) const {
                ull(m.to.value()), paxos::payload_name(m.payload), detail.c_str());
 }
 
+// A real driver writes the snapshot durably, then trims; it trims at the previous snapshot (or,
+// here half of the time, at the new one) so that its log always starts at a snapshot it keeps,
+// and drops snapshots only below what its durable log no longer holds.
+void SimCluster::maybe_snapshot(Node& n) {
+  if (options_.snapshot_interval_entries == 0 || !n.replica) return;
+  const LogIndex at = std::min(n.checked_upto, n.replica->decided_idx());
+  if (at < n.last_snapshot + options_.snapshot_interval_entries) return;
+  n.snapshots.insert(at);
+  n.last_snapshot = at;
+  ++snapshots_taken_;
+  LogIndex trim_at = at;
+  if (rng_.chance(0.5)) {
+    auto it = n.snapshots.find(at);
+    trim_at = it == n.snapshots.begin() ? n.replica->compacted_idx() : *std::prev(it);
+  }
+  if (trim_at > n.replica->compacted_idx()) n.replica->trim(trim_at);
+  const LogIndex keep_from = std::min(n.storage.durable().compacted_idx(), n.replica->compacted_idx());
+  while (!n.snapshots.empty() && *n.snapshots.begin() < keep_from) n.snapshots.erase(n.snapshots.begin());
+}
+
+// Snapshot transfers: one per node at a time, for whatever its core currently wants.
+void SimCluster::advance_transfers() {
+  for (auto& np : nodes_) {
+    Node& n = *np;
+    if (!n.replica) continue;
+    const std::optional<paxos::SnapshotWanted> wanted = n.replica->snapshot_wanted();
+    if (!wanted) {
+      n.transfer.reset();
+      continue;
+    }
+    if (n.transfer != wanted) {
+      n.transfer = wanted;
+      n.transfer_due = now_ + rng_.between(1, options_.snapshot_transfer_ticks_max);
+      continue;
+    }
+    if (now_ < n.transfer_due) continue;
+    n.transfer.reset();
+    const Node& source = node(wanted->from);
+    const bool reachable = source.replica && network_.connected(source.id, n.id) &&
+                           network_.connected(n.id, source.id);
+    if (!reachable || !source.snapshots.count(wanted->index)) {
+      if (options_.trace) {
+        std::fprintf(stderr, "%llu snapshot %llu from %llu to %llu failed\n", ull(now_),
+                     ull(wanted->index.value()), ull(wanted->from.value()), ull(n.id.value()));
+      }
+      n.replica->snapshot_failed();
+      continue;
+    }
+    if (wanted->index.value() > chosen_.size()) {
+      fail("node " + std::to_string(source.id.value()) + " holds a snapshot at " +
+           std::to_string(wanted->index.value()) + " beyond the chosen log");
+      return;
+    }
+    // The snapshot is durable here first, the state machine restored from it, then the core told.
+    n.snapshots.insert(wanted->index);
+    n.checked_upto = wanted->index;
+    n.last_snapshot = std::max(n.last_snapshot, wanted->index);
+    ++snapshots_installed_;
+    if (options_.trace) {
+      std::fprintf(stderr, "%llu snapshot %llu from %llu installed on %llu\n", ull(now_),
+                   ull(wanted->index.value()), ull(wanted->from.value()), ull(n.id.value()));
+    }
+    narrate("node " + std::to_string(n.id.value()) + " installs the snapshot at " +
+            std::to_string(wanted->index.value()) + " from node " +
+            std::to_string(wanted->from.value()));
+    n.replica->snapshot_installed(wanted->index);
+  }
+}
+
 // ---- faults ----
 
 void SimCluster::crash(NodeId id) {
@@ -278,6 +359,17 @@ void SimCluster::crash(NodeId id) {
   n.storage.crash();
 }
 
+void SimCluster::wipe(NodeId id) {
+  crash(id);
+  Node& n = node(id);
+  narrate("node " + std::to_string(id.value()) + " loses its disk");
+  if (options_.trace) std::fprintf(stderr, "%llu wipe %llu\n", ull(now_), ull(id.value()));
+  n.storage = testing::FaultyStorage{};
+  n.snapshots.clear();
+  n.last_snapshot = LogIndex(0);
+  n.durable_promise = Ballot{};
+}
+
 void SimCluster::restart(NodeId id) {
   Node& n = node(id);
   if (n.replica) return;
@@ -286,8 +378,25 @@ void SimCluster::restart(NodeId id) {
   if (n.storage.durable().promise() < n.durable_promise) {
     fail("node " + std::to_string(id.value()) + " lost a durable promise in a crash");
   }
+  // The state machine restarts from the newest snapshot (which must cover the trimmed log) and
+  // re-checks the durable decided entries after it.
+  const LogIndex compacted = n.storage.durable().compacted_idx();
+  const LogIndex newest = n.snapshots.empty() ? LogIndex(0) : *n.snapshots.rbegin();
+  if (newest < compacted) {
+    fail("node " + std::to_string(id.value()) + " trimmed its log to " +
+         std::to_string(compacted.value()) + " but its newest snapshot is at " +
+         std::to_string(newest.value()));
+  }
   n.replica = std::make_unique<paxos::OmniPaxos>(config_for(id), n.storage);
-  n.checked_upto = LogIndex(0);  // re-check the whole durable decided prefix
+  // What the server does: storage with nothing in it may have been lost, not merely never written.
+  const paxos::MemoryStorage& d = n.storage.durable();
+  if (d.promise().is_zero() && d.accepted_round().is_zero() && d.log_end() == LogIndex(0) &&
+      d.compacted_idx() == LogIndex(0)) {
+    n.replica->start_amnesiac();
+  }
+  n.checked_upto = newest;
+  n.last_snapshot = newest;
+  n.transfer.reset();
   for (auto& peer : nodes_) {
     if (peer->id == id || !peer->replica || !network_.connected(id, peer->id)) continue;
     peer->replica->reconnected(id);
@@ -412,6 +521,8 @@ std::string SimCluster::describe() const {
         << kPhase[static_cast<int>(s.phase)] << " promise=" << to_string(s.promise)
         << " elected=" << to_string(s.elected) << (s.happy ? " happy" : " unhappy")
         << " decided=" << s.decided_idx.value() << " log_end=" << s.log_end.value()
+        << " compacted=" << s.compacted_idx.value() << " applied=" << n->checked_upto.value()
+        << (s.waiting_for_snapshot ? " waiting-for-snapshot" : "")
         << " buffered=" << s.buffered_proposals << "\n";
   }
   out << "  cut links:";

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,6 +31,12 @@ struct SimOptions {
   // at the end of the step or later. Below 1, crashes lose unsynced writes and unsent messages.
   double eager_flush_rate = 1.0;
   double end_of_step_flush_rate = 1.0;
+  // Snapshots: every this many newly applied entries a node snapshots its state machine and trims
+  // its log (0 = never). Lagging nodes then catch up through snapshot transfers.
+  std::uint64_t snapshot_interval_entries = 0;
+  // A snapshot transfer takes 1..this many ticks (and fails if the source is down, unreachable or
+  // no longer keeps that snapshot).
+  std::uint64_t snapshot_transfer_ticks_max = 5;
   // Print every delivered message and fault to stderr (for replaying a failing seed).
   bool trace = false;
   // Print a readable story to stdout: faults, leader changes and decided entries.
@@ -49,6 +56,9 @@ class SimCluster {
 
   // ---- faults ----
   void crash(paxos::NodeId node);
+  // Crashes `node` and loses its storage and snapshots for good, as a replaced disk or a wiped
+  // data directory would; it restarts amnesiac (OmniPaxos::start_amnesiac).
+  void wipe(paxos::NodeId node);
   void restart(paxos::NodeId node);
   void cut(paxos::NodeId from, paxos::NodeId to);
   void cut_both(paxos::NodeId a, paxos::NodeId b);
@@ -85,6 +95,8 @@ class SimCluster {
   std::size_t decided_count() const { return chosen_.size(); }
   const std::vector<paxos::Entry>& chosen() const { return chosen_; }
   std::size_t leader_changes() const { return leader_ballots_.size(); }
+  std::uint64_t snapshots_taken() const { return snapshots_taken_; }
+  std::uint64_t snapshots_installed() const { return snapshots_installed_; }
   const std::string& violation() const { return violation_; }
   // A line per node, for failure reports.
   std::string describe() const;
@@ -96,15 +108,25 @@ class SimCluster {
     paxos::NodeId id;
     testing::FaultyStorage storage;
     std::unique_ptr<paxos::OmniPaxos> replica;
-    paxos::LogIndex checked_upto;  // decided prefix already compared with chosen_
+    // The state machine: the decided prefix applied (and compared with chosen_). Its content is
+    // always chosen_[0, applied), so a snapshot is just an index.
+    paxos::LogIndex checked_upto;
     paxos::Ballot durable_promise;
+    // Snapshot indices held (durable at once, like tmp+fsync+rename; they survive crashes).
+    std::set<paxos::LogIndex> snapshots;
+    paxos::LogIndex last_snapshot;
+    // The transfer in progress for the core's SnapshotWanted (volatile).
+    std::optional<paxos::SnapshotWanted> transfer;
+    std::uint64_t transfer_due = 0;
   };
 
   Node& node(paxos::NodeId id);
   const Node& node(paxos::NodeId id) const;
-  paxos::Config config_for(paxos::NodeId id) const;
+  paxos::Config config_for(paxos::NodeId id);
   void flush(Node& n);
   void check_decided(Node& n);
+  void maybe_snapshot(Node& n);
+  void advance_transfers();
   void check_step();
   void fail(std::string what);
   void trace_message(const paxos::Message& m) const;
@@ -124,6 +146,8 @@ class SimCluster {
   std::unordered_set<paxos::Entry> proposed_;
   std::vector<paxos::Ballot> leader_ballots_;  // every ballot seen leading in the accept phase
   std::size_t narrated_decided_ = 0;
+  std::uint64_t snapshots_taken_ = 0;
+  std::uint64_t snapshots_installed_ = 0;
   // Reads in flight: id -> entries known decided when the read was asked.
   std::unordered_map<std::uint64_t, std::size_t> reads_;
   std::uint64_t next_read_id_ = 1;

@@ -89,7 +89,7 @@ TEST(DiskStorage, BatchWithoutItsCommitIsInvisibleAfterReopen) {
     s->sync();
     s->append(std::vector<paxos::Entry>{make_entry(2), make_entry(3)});
     s->set_decided_idx(LogIndex(2));
-    std::string batch = s->seal_batch();
+    std::string batch = s->seal_batch().bytes;
     ASSERT_GT(batch.size(), wal::kCommitRecordBytes);
     batch.resize(batch.size() - wal::kCommitRecordBytes);  // every record but the Commit
     testing::append_bytes(s->writer().current_segment_path(), batch);
@@ -184,7 +184,7 @@ TEST(DiskStorage, NothingWrittenMeansNoBatchAndNoFsync) {
   TempDir tmp;
   auto s = open_ok(tmp.data_dir());
   EXPECT_FALSE(s->has_unsealed_writes());
-  EXPECT_EQ(s->seal_batch(), "");
+  EXPECT_TRUE(s->seal_batch().empty());
   s->sync();
   EXPECT_EQ(s->writer().fsync_stats().count, 0u);
   s->truncate(LogIndex(5));  // no-op on an empty log: nothing to persist
@@ -207,13 +207,34 @@ TEST(DiskStorage, MetadataAreWrittenOncePerBatchWithTheirLastValue) {
     s->set_promise(ballot(n, 1));
     s->set_decided_idx(LogIndex(n));
   }
-  const std::string batch = s->seal_batch();
-  EXPECT_EQ(batch.size(), wal::kHeaderBytes * 3 + wal::kBallotPayloadBytes + 8 + 8);
+  const SealedBatch batch = s->seal_batch();
+  // The first batch also begins the first segment, with a checkpoint of the empty state.
+  EXPECT_TRUE(batch.starts_segment);
+  EXPECT_EQ(batch.size(),
+            wal::kCheckpointRecordBytes + wal::kHeaderBytes * 3 + wal::kBallotPayloadBytes + 8 + 8);
   s->writer().append_and_sync(batch);
   s.reset();
   s = open_ok(tmp.data_dir());
   EXPECT_EQ(s->promise(), ballot(100, 1));
   EXPECT_EQ(s->decided_idx(), LogIndex(100));
+}
+
+// fsync = false (for measuring what durability costs): no fdatasync per batch, the same bytes.
+TEST(DiskStorage, WithFsyncOffBatchesAreWrittenButNotSynced) {
+  TempDir tmp;
+  MemoryStorage model;
+  DiskStorageOptions opts;
+  opts.fsync = false;
+  {
+    auto s = open_ok(tmp.data_dir(), opts);
+    Both both{*s, model};
+    for (std::uint64_t i = 0; i < 5; ++i) {
+      both.append({make_entry(i)});
+      s->sync();
+    }
+    EXPECT_EQ(s->writer().fsync_stats().count, 1u) << "only the new segment's directory fsync";
+  }
+  expect_same_state(*open_ok(tmp.data_dir()), model);
 }
 
 TEST(FsyncStats, LogLinearBucketsBoundTheErrorTo25Percent) {
@@ -245,14 +266,14 @@ TEST(DiskStorage, SealOnTheLoopThreadWriteOnAnIoThread) {
   {
     auto s = open_ok(tmp.data_dir());
     Both both{*s, model};
-    std::vector<std::string> sealed;
+    std::vector<SealedBatch> sealed;
     for (std::uint64_t i = 0; i < 20; ++i) {
       both.append({make_entry(i)});
       both.decided(i);
       sealed.push_back(s->seal_batch());  // the loop keeps going; nothing is durable yet
     }
     std::thread io([&] {
-      for (const std::string& batch : sealed) s->writer().append_and_sync(batch);
+      for (const SealedBatch& batch : sealed) s->writer().append_and_sync(batch);
     });
     io.join();  // the completion the loop would wait for
     EXPECT_EQ(s->writer().next_batch(), 21u);
@@ -264,7 +285,7 @@ TEST(DiskStorageDeathTest, WritingABatchTwiceIsABug) {
   TempDir tmp;
   auto s = open_ok(tmp.data_dir());
   s->set_decided_idx(LogIndex(1));
-  const std::string batch = s->seal_batch();
+  const SealedBatch batch = s->seal_batch();
   s->writer().append_and_sync(batch);
   EXPECT_DEATH(s->writer().append_and_sync(batch), "out of seal order");
 }

@@ -51,6 +51,15 @@ inline std::unique_ptr<DiskStorage> open_ok(const std::string& dir, DiskStorageO
   return std::move(r.value());
 }
 
+// The total size of the regular files under `dir` (recursively).
+inline std::uintmax_t directory_bytes(const std::string& dir) {
+  std::uintmax_t total = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
 // Segment paths in replay order.
 inline std::vector<std::string> segment_paths(const std::string& wal_dir) {
   std::vector<std::string> out;
@@ -108,9 +117,10 @@ inline std::vector<RecordSpan> record_spans(const std::string& bytes) {
   return out;
 }
 
+// The entries held: [compacted_idx(), log_end()).
 inline std::vector<paxos::Entry> all_entries(const paxos::Storage& s) {
   std::vector<paxos::Entry> out;
-  s.read(paxos::LogIndex(0), s.log_end(), out);
+  s.read(s.compacted_idx(), s.log_end(), out);
   return out;
 }
 
@@ -123,6 +133,7 @@ inline void expect_same_ballot(const paxos::Ballot& a, const paxos::Ballot& b, c
 }
 
 inline void expect_same_state(const paxos::Storage& actual, const paxos::Storage& expected) {
+  EXPECT_EQ(actual.compacted_idx(), expected.compacted_idx());
   EXPECT_EQ(actual.log_end(), expected.log_end());
   EXPECT_EQ(all_entries(actual), all_entries(expected));
   expect_same_ballot(actual.promise(), expected.promise(), "promise");
@@ -170,6 +181,14 @@ struct Both {
   void decided(std::uint64_t i) {
     a.set_decided_idx(paxos::LogIndex(i));
     b.set_decided_idx(paxos::LogIndex(i));
+  }
+  void trim(std::uint64_t index) {
+    a.trim(paxos::LogIndex(index));
+    b.trim(paxos::LogIndex(index));
+  }
+  void reset_to_snapshot(std::uint64_t index) {
+    a.reset_to_snapshot(paxos::LogIndex(index));
+    b.reset_to_snapshot(paxos::LogIndex(index));
   }
 };
 

@@ -3,8 +3,16 @@
 //
 // Writes go to a volatile view at once and are remembered as a batch; `sync()` applies the batch
 // to the durable state. `crash()` throws the volatile view away, as a power loss would: the node
-// restarts with the state of its last completed sync. It also watches the core: truncating a
-// decided entry is recorded as a violation.
+// restarts with the state of its last completed sync. Trimming and resetting to a snapshot are
+// writes like the others: a crash before the next sync brings the trimmed entries back.
+//
+// It also watches the core; each of these is recorded as a violation (and the offending write is
+// not applied, so a test reports it instead of tripping an assertion):
+// - truncating a decided entry, or into the trimmed prefix;
+// - deciding beyond the log end;
+// - trimming entries that are not decided (or beyond the log end);
+// - a sync that would make durable a state where decided > log_end or compacted > decided (for
+//   example a reset_to_snapshot below the decided index that the core did not follow up).
 #pragma once
 
 #include <string>
@@ -24,6 +32,10 @@ class FaultyStorage final : public paxos::Storage {
             std::vector<paxos::Entry>& out) const override {
     current_.read(from, to, out);
   }
+
+  paxos::LogIndex compacted_idx() const override { return current_.compacted_idx(); }
+  void trim(paxos::LogIndex index) override;
+  void reset_to_snapshot(paxos::LogIndex index) override;
 
   paxos::Ballot promise() const override { return current_.promise(); }
   void set_promise(const paxos::Ballot& ballot) override;
@@ -50,6 +62,12 @@ class FaultyStorage final : public paxos::Storage {
   struct Truncate {
     paxos::LogIndex from;
   };
+  struct Trim {
+    paxos::LogIndex index;
+  };
+  struct ResetToSnapshot {
+    paxos::LogIndex index;
+  };
   struct SetPromise {
     paxos::Ballot ballot;
   };
@@ -59,7 +77,11 @@ class FaultyStorage final : public paxos::Storage {
   struct SetDecided {
     paxos::LogIndex index;
   };
-  using Write = std::variant<Append, Truncate, SetPromise, SetAcceptedRound, SetDecided>;
+  using Write = std::variant<Append, Truncate, Trim, ResetToSnapshot, SetPromise, SetAcceptedRound,
+                             SetDecided>;
+
+  static void apply(paxos::MemoryStorage& to, const Write& write);
+  void violate(std::string what);
 
   paxos::MemoryStorage current_;
   paxos::MemoryStorage durable_;
