@@ -12,12 +12,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${PAXOSKV_CLUSTER_DIR:-/tmp/paxoskv-cluster}
-bin=$root/build/bin
+# PAXOSKV_BUILD_DIR: use the binaries of another build directory as they are (no build step).
+bin=${PAXOSKV_BUILD_DIR:-$root/build}/bin
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 build() {
-  if [ ! -x "$bin/paxoskv-server" ] || [ ! -x "$bin/paxoskv" ] || [ "${PAXOSKV_REBUILD:-1}" = 1 ]; then
+  if [ -n "${PAXOSKV_BUILD_DIR:-}" ]; then
+    :
+  elif [ ! -x "$bin/paxoskv-server" ] || [ ! -x "$bin/paxoskv" ] || [ "${PAXOSKV_REBUILD:-1}" = 1 ]; then
     "$root/scripts/deps.sh"
     cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build "$root/build" -j2 --target paxoskv-server paxoskv >/dev/null
@@ -46,7 +49,7 @@ start_node() {
   local n=$1 i=$2
   mkdir -p "$dir/data/node$i"
   # The server treats unknown PAXOSKV_* variables as configuration errors: hide this script's own.
-  env -u PAXOSKV_CLUSTER_DIR -u PAXOSKV_REBUILD \
+  env -u PAXOSKV_CLUSTER_DIR -u PAXOSKV_REBUILD -u PAXOSKV_BUILD_DIR \
     "$bin/paxoskv-server" --config "$root/configs/cluster$n/node$i.toml" \
     --set "node.data_dir=$dir/data/node$i" >>"$dir/node$i.log" 2>&1 &
   echo $! >"$dir/node$i.pid"

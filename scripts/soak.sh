@@ -10,6 +10,7 @@
 # data directories kept growing (the largest size in the second half of the run exceeds the
 # largest in the first half by more than 50%, or the bound computed from the settings).
 # Uses its own cluster directory (/tmp/paxoskv-soak) and stops every process it started.
+# PAXOSKV_BUILD_DIR selects the binaries (default build/, built by scripts/cluster.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 minutes=10 nodes=3 in_flight=64 keys=10000 value_size=256 interval=20000 segment=$((8 << 20))
@@ -45,7 +46,7 @@ endpoints=$(seq -s, 1 "$nodes" | sed -E 's/([0-9]+)/127.0.0.1:710\1/g')
 
 seconds=$((minutes * 60))
 out=$PAXOSKV_CLUSTER_DIR/soak-bench.json
-"$root/build/bin/paxoskv" bench --endpoints "$endpoints" --in-flight "$in_flight" \
+"${PAXOSKV_BUILD_DIR:-$root/build}/bin/paxoskv" bench --endpoints "$endpoints" --in-flight "$in_flight" \
   --duration-s "$seconds" --warmup-s 0 --keys "$keys" --key-size 16 --value-size "$value_size" \
   --read-ratio 0 --json "$out" --quiet &
 bench_pid=$!

@@ -187,7 +187,9 @@ int run(Options o) {
   crash::Monitor monitor(cluster.endpoints());
   monitor.start();
   if (!testing::LocalCluster::wait_until([&] { return monitor.leader(300ms).has_value(); }, 15s)) {
-    problems.push_back("no leader within 15 s of starting the cluster");
+    std::cout << "\nVERDICT: FAILED (seed " << o.seed << "): no leader within 15 s of starting "
+              << "the cluster; node logs kept in " << o.out << "\n";
+    return 1;
   }
   Injector injector(processes, cluster, monitor, clock, g_interrupted);
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -51,8 +52,15 @@ void NodeProcesses::start(std::size_t node) {
   std::vector<char*> argv = {const_cast<char*>(server.c_str()), const_cast<char*>("--config"),
                              const_cast<char*>(config.c_str()),
                              const_cast<char*>("--enable-fault-injection"), nullptr};
+  // The server reads PAXOSKV_<SECTION>_<KEY> variables as configuration and refuses unknown ones,
+  // so the harness's own (PAXOSKV_BUILD_DIR, a user's PAXOSKV_ENDPOINTS) must not reach it.
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind("PAXOSKV_", 0) != 0) env.push_back(*e);
+  }
+  env.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, server.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, server.c_str(), &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + server);
   n.pid = pid;
