@@ -146,7 +146,13 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
   std::size_t outstanding() const { return pending_.size(); }
 
  private:
+  // The server creates our exactly-once session when it applies our first write, and it reads a
+  // first_unacked_seq above 1 from a client it holds no session for as "your session expired".
+  // So until a write of ours is known to have been applied, claim nothing was answered yet, even
+  // if reads were (found by the nemesis harness: a fresh client that read first got
+  // kSessionExpired on its first write).
   std::uint64_t first_unacked() const {
+    if (!session_started_) return 1;
     return pending_.empty() ? next_seq_ : pending_.begin()->first;
   }
 
@@ -319,6 +325,12 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     if (node.empty()) return;
     PendingRequest& p = *node.mapped();
     p.timer.cancel();
+    const Op op = p.request.op;
+    const bool write = op == Op::kPut || op == Op::kDelete || op == Op::kDeleteRange || op == Op::kCas;
+    if (write && (r.status == Status::kOk || r.status == Status::kCompareFailed ||
+                  r.status == Status::kNotFound)) {
+      session_started_ = true;
+    }
     r.seq = seq;
     // Keep ourselves alive: the callback may destroy the AsyncClient that owns us.
     auto self = shared_from_this();
@@ -346,6 +358,7 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
   std::shared_ptr<Connection> conn_;
   std::uint64_t conn_gen_ = 0;  // bumped per connection: tells stale callbacks apart
   std::uint64_t next_seq_ = 1;
+  bool session_started_ = false;  // see first_unacked()
   // Ordered by seq, so first_unacked() is the first key.
   std::map<std::uint64_t, std::unique_ptr<PendingRequest>> pending_;
   std::map<std::uint64_t, std::unique_ptr<StatusProbe>> probes_;

@@ -158,6 +158,19 @@ TEST(Durability, AcknowledgedWritesSurviveKillingEveryNode) {
   }
 }
 
+// A fresh client whose first requests are reads still gets an exactly-once session for its first
+// write (the server creates sessions when it applies a write; found by the nemesis harness).
+TEST(Cluster, AClientThatReadsBeforeItsFirstWriteCanWrite) {
+  LocalCluster cluster(1);
+  cluster.start_all();
+  ASSERT_TRUE(cluster.wait_for_leader(10s));
+  auto c = cluster.client();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.get("nothing").status, Status::kNotFound);
+  Response r = c.put("k", "v");
+  EXPECT_EQ(r.status, Status::kOk) << r.error;
+  EXPECT_EQ(c.put("k", "w").status, Status::kOk);
+}
+
 // A second server on the same data directory refuses to start instead of corrupting it.
 TEST(Durability, ASecondServerOnTheSameDataDirectoryRefusesToStart) {
   LocalCluster cluster(1);
