@@ -37,11 +37,11 @@ stop_servers() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
   pids=()
 }
-trap 'stop_servers; rm -rf "$work"' EXIT
+trap 'stop_servers; [ -n "${keep_work:-}" ] || rm -rf "$work"' EXIT
 
 endpoints=127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103
 start_cluster() {  # $1 = on|off
-  rm -rf "$work/data"
+  rm -rf "$work/data" && mkdir -p "$work/data"
   for i in 1 2 3; do
     "$bin/paxoskv-server" --config "$root/configs/cluster3/node$i.toml" \
       --set "node.data_dir=$work/data/node$i" --set "storage.fsync=$1" \
@@ -52,6 +52,7 @@ start_cluster() {  # $1 = on|off
     if "$bin/paxoskv" --endpoints "$endpoints" put fsync-cost-probe 1 >/dev/null 2>&1; then return; fi
     sleep 0.1
   done
+  keep_work=1
   echo "fsync-cost: the cluster did not start; see $work/node*-$1.log" >&2
   exit 1
 }
