@@ -266,15 +266,10 @@ void Node::pump() {
     }
   }
   flush.decided = replica_.decided_idx();
-  storage::SealedBatch batch = storage_->seal_batch();
-  flush.durable = batch.empty();
+  // This pump's writes go into the next batch sealed (now, or when the one being written is done).
+  flush.needs_batches = sealed_batches_ + (storage_->has_unsealed_writes() ? 1 : 0);
   flushes_.push_back(std::move(flush));
-  if (!batch.empty()) {
-    asio::post(disk_io_, [this, batch = std::move(batch)] {
-      storage_->writer().append_and_sync(batch);
-      asio::post(io_, [this] { on_batch_durable(); });
-    });
-  }
+  if (!batch_in_flight_) seal_and_write();
   release_durable_flushes();
   collect_reads();
   serve_applied_reads();
@@ -282,20 +277,29 @@ void Node::pump() {
   snapshotter_.poll(Clock::now());
 }
 
+void Node::seal_and_write() {
+  storage::SealedBatch batch = storage_->seal_batch();
+  if (batch.empty()) return;
+  ++sealed_batches_;
+  batch_in_flight_ = true;
+  asio::post(disk_io_, [this, batch = std::move(batch)] {
+    storage_->writer().append_and_sync(batch);
+    asio::post(io_, [this] { on_batch_durable(); });
+  });
+}
+
 void Node::on_batch_durable() {
-  // Batches complete in the order they were sealed: the oldest flush still waiting is this one.
-  for (Flush& f : flushes_) {
-    if (!f.durable) {
-      f.durable = true;
-      break;
-    }
-  }
+  // One batch at a time is in flight, so this completion is the oldest sealed batch.
+  ++durable_batches_;
+  batch_in_flight_ = false;
   release_durable_flushes();
+  // Everything written meanwhile, by however many pumps, goes out as one batch.
+  if (!stopped_) seal_and_write();
   serve_applied_reads();
 }
 
 void Node::release_durable_flushes() {
-  while (!flushes_.empty() && flushes_.front().durable) {
+  while (!flushes_.empty() && flushes_.front().needs_batches <= durable_batches_) {
     Flush& f = flushes_.front();
     if (!stopped_) {
       for (const paxos::Message& m : f.messages) peers_.send(m);
