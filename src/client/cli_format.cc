@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/cli.h"
+#include "client/status_json.h"
 
 namespace paxoskv::cli {
 namespace {
@@ -52,35 +53,6 @@ nlohmann::ordered_json kv_json(const KeyValue& kv) {
           {"version", kv.version}};
 }
 
-nlohmann::ordered_json node_json(const NodeStatus& n) {
-  return {{"node_id", n.node_id},
-          {"client_address", n.client_address},
-          {"peer_address", n.peer_address},
-          {"pid", n.pid},
-          {"role", n.role},
-          {"phase", n.phase},
-          {"leader_id", n.leader_id},
-          {"ballot", n.ballot},
-          {"decided_idx", n.decided_idx},
-          {"applied_idx", n.applied_idx},
-          {"log_end", n.log_end},
-          {"connected_peers", n.connected_peers},
-          {"revision", n.revision},
-          {"fsync_count", n.fsync_count},
-          {"fsync_p50_us", n.fsync_p50_us},
-          {"fsync_p99_us", n.fsync_p99_us},
-          {"fsync_max_us", n.fsync_max_us},
-          {"wal_bytes", n.wal_bytes},
-          {"fsync_enabled", n.fsync_enabled},
-          {"compacted_idx", n.compacted_idx},
-          {"snapshot_idx", n.snapshot_idx},
-          {"snapshots_taken", n.snapshots_taken},
-          {"snapshots_installed", n.snapshots_installed},
-          {"state_hash", n.state_hash},
-          {"fault_injection", n.fault_injection},
-          {"active_faults", n.active_faults}};
-}
-
 nlohmann::ordered_json response_json(const Response& r) {
   nlohmann::ordered_json kvs = nlohmann::ordered_json::array();
   for (const auto& kv : r.kvs) kvs.push_back(kv_json(kv));
@@ -95,7 +67,7 @@ nlohmann::ordered_json response_json(const Response& r) {
           {"succeeded", r.succeeded},
           {"deleted", r.deleted},
           {"more", r.more},
-          {"node", r.node ? node_json(*r.node) : nlohmann::ordered_json(nullptr)}};
+          {"node", r.node ? client::node_status_json(*r.node) : nlohmann::ordered_json(nullptr)}};
 }
 
 void print_json(std::ostream& out, const nlohmann::ordered_json& j) {
@@ -210,7 +182,7 @@ int render_status(const CliArgs& a, const std::vector<Response>& responses, std:
                                      {"status", status_name(r.status)}};
       if (r.status == Status::kOk && r.node) {
         any_ok = true;
-        item["node"] = node_json(*r.node);
+        item["node"] = client::node_status_json(*r.node);
       } else {
         item["error"] = r.error.empty() ? error_text(r) : r.error;  // status is its own field
       }

@@ -3,42 +3,22 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace paxoskv::nemesis {
 
-const char* op_kind_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::kPut:
-      return "put";
-    case OpKind::kGet:
-      return "get";
-    case OpKind::kDelete:
-      return "delete";
-    case OpKind::kCas:
-      return "cas";
-  }
-  return "?";
-}
-
 std::string to_json_line(const HistoryOp& op) {
-  // ordered_json keeps the field order, which makes the files easier to read.
-  nlohmann::ordered_json j;
-  j["client"] = op.client;
-  j["op"] = op_kind_name(op.kind);
-  j["key"] = op.key;
-  if (op.kind == OpKind::kPut || op.kind == OpKind::kCas) j["value"] = op.value;
-  if (op.kind == OpKind::kCas) {
-    j["expected"] = op.expected ? nlohmann::ordered_json(*op.expected) : nullptr;
-  }
-  j["ret"] = nullptr;  // unknown outcomes, puts and deletes return nothing
-  if (op.known() && op.kind == OpKind::kGet && op.read_value) j["ret"] = *op.read_value;
-  if (op.known() && op.kind == OpKind::kCas && op.cas_succeeded) j["ret"] = *op.cas_succeeded;
-  j["start_ns"] = op.start_ns;
-  j["end_ns"] = op.end_ns ? nlohmann::ordered_json(*op.end_ns) : nullptr;
-  j["status"] = status_name(op.status);  // extra field: checkers ignore it, humans read it
-  return j.dump();
+  checker::Operation out;
+  out.client = op.client;
+  out.kind = op.kind;
+  out.key = op.key;
+  if (op.kind == OpKind::kPut || op.kind == OpKind::kCas) out.value = op.value;
+  if (op.kind == OpKind::kCas) out.expected = op.expected;
+  if (op.known() && op.kind == OpKind::kGet) out.read_value = op.read_value;
+  if (op.known() && op.kind == OpKind::kCas) out.cas_succeeded = op.cas_succeeded;
+  out.start_ns = op.start_ns;
+  out.end_ns = op.end_ns;
+  return checker::to_json_line(out);
 }
 
 void write_history(const std::string& path, std::vector<HistoryOp> ops) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/operation.h"
 #include "common/protocol.h"
 
 namespace paxoskv::nemesis {
@@ -26,8 +27,9 @@ class RunClock {
   std::chrono::steady_clock::time_point start_;
 };
 
-enum class OpKind : std::uint8_t { kPut, kGet, kDelete, kCas };
-const char* op_kind_name(OpKind kind);  // "put", "get", "delete", "cas"
+// The history format and its writer belong to the checker (checker/operation.h).
+using checker::op_kind_name;
+using checker::OpKind;
 
 struct HistoryOp {
   std::uint64_t client = 0;
@@ -46,7 +48,7 @@ struct HistoryOp {
   bool acknowledged_write() const { return known() && kind != OpKind::kGet; }
 };
 
-// One line of the history format, without the newline.
+// One line of the history format, without the newline (checker::to_json_line).
 std::string to_json_line(const HistoryOp& op);
 // Writes every operation, one per line, ordered by start_ns. Throws on an I/O error.
 void write_history(const std::string& path, std::vector<HistoryOp> ops);

@@ -124,7 +124,7 @@ void print_operations(const std::vector<HistoryOp>& ops) {
   std::map<std::string, Tally> by_kind;
   std::map<std::string, std::uint64_t> unknown_statuses;
   for (const HistoryOp& op : ops) {
-    Tally& t = by_kind[op_kind_name(op.kind)];
+    Tally& t = by_kind[std::string(op_kind_name(op.kind))];
     ++t.total;
     if (!op.known()) {
       ++t.unknown;

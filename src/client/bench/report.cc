@@ -6,6 +6,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "client/status_json.h"
+
 namespace paxoskv::bench {
 namespace {
 
@@ -17,27 +19,6 @@ double round_1dp(double v) {
   return std::round(v * 10.0) / 10.0;
 }
 
-nlohmann::ordered_json node_json(const NodeStatus& n) {
-  return {{"node_id", n.node_id},
-          {"client_address", n.client_address},
-          {"peer_address", n.peer_address},
-          {"pid", n.pid},
-          {"role", n.role},
-          {"phase", n.phase},
-          {"leader_id", n.leader_id},
-          {"ballot", n.ballot},
-          {"decided_idx", n.decided_idx},
-          {"applied_idx", n.applied_idx},
-          {"log_end", n.log_end},
-          {"connected_peers", n.connected_peers},
-          {"revision", n.revision},
-          {"fsync_count", n.fsync_count},
-          {"fsync_p50_us", n.fsync_p50_us},
-          {"fsync_p99_us", n.fsync_p99_us},
-          {"fsync_max_us", n.fsync_max_us},
-          {"wal_bytes", n.wal_bytes}};
-}
-
 nlohmann::ordered_json nodes_json(const std::vector<std::string>& endpoints,
                                   const std::vector<Response>& responses) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -45,7 +26,7 @@ nlohmann::ordered_json nodes_json(const std::vector<std::string>& endpoints,
     const Response& r = responses[i];
     nlohmann::ordered_json item = {{"endpoint", endpoints[i]}};
     if (r.status == Status::kOk && r.node) {
-      item.update(node_json(*r.node));
+      item.update(client::node_status_json(*r.node));
     } else {
       item["error"] = std::string(status_name(r.status)) + (r.error.empty() ? "" : ": " + r.error);
     }
