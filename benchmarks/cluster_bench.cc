@@ -125,8 +125,10 @@ class Cluster {
     in_flight_.clear();
     for (std::size_t i = 0; i < kNodes; ++i) {
       const std::size_t before = in_flight_.size();
+      const paxoskv::paxos::DurabilityMark mark = nodes_[i]->durability_mark();
       nodes_[i]->take_outgoing(in_flight_);
       if (in_flight_.size() != before) storages_[i]->sync();
+      nodes_[i]->made_durable(mark);
     }
     for (const Message& m : in_flight_) {
       nodes_[index_of(m.to)]->handle(m);

@@ -1,6 +1,8 @@
 #include "client/async_client.h"
 
 #include <algorithm>
+#include <deque>
+#include <limits>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -14,13 +16,25 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Backoff after a retryable failure: 10 ms doubling per consecutive failure, capped (at most the
-// attempt timeout) so that a client waiting out a leader election polls a few times per second.
-constexpr milliseconds kBaseBackoff{10};
-constexpr milliseconds kMaxBackoff{250};
+// Backoff after a retryable failure: 2 ms doubling per consecutive failure, capped (and never
+// above the attempt timeout), so a client waiting out a leader election polls every few ms at
+// first and a few times per second at worst, without a herd of clients hammering the nodes.
+constexpr milliseconds kBaseBackoff{2};
+constexpr milliseconds kMaxBackoff{64};
 // Redirects followed at once before backoff applies: enough for a stale hint or two, but two nodes
 // that name each other during an election must not make us spin.
 constexpr int kImmediateRedirects = 3;
+// A node whose connection failed is skipped by rotation and its name in a leader hint is ignored
+// for this long: long enough to outlast an election, short enough that a restarted node is used
+// again soon.
+constexpr milliseconds kAvoidFailedNode{1000};
+// Leader probes carry seqs with this bit set: they never collide with request seqs, and they are
+// sent without an exactly-once session (client_id 0), so the server keeps nothing for them.
+constexpr std::uint64_t kProbeSeqBit = std::uint64_t{1} << 63;
+// The key a leader probe reads (any key does; the answer's status is what matters).
+constexpr const char* kProbeKey = "paxoskv/client/leader-probe";
+
+constexpr Clock::time_point kNever = Clock::time_point::max();
 
 bool is_final(Status s) {
   switch (s) {
@@ -34,6 +48,10 @@ bool is_final(Status s) {
   }
 }
 
+bool is_write(Op op) {
+  return op == Op::kPut || op == Op::kDelete || op == Op::kDeleteRange || op == Op::kCas;
+}
+
 std::uint64_t random_client_id() {
   std::random_device rd;
   std::uint64_t id = 0;
@@ -45,21 +63,110 @@ std::uint64_t random_client_id() {
 
 struct PendingRequest {
   enum class State { kSent, kBackoff };
-  PendingRequest(asio::io_context& io, Request r, AsyncClient::Callback cb, Clock::time_point d)
-      : request(std::move(r)), done(std::move(cb)), deadline(d), timer(io) {}
+  std::uint64_t seq = 0;  // 0 while the slot is free
   Request request;
   AsyncClient::Callback done;
-  Clock::time_point deadline;
-  asio::steady_timer timer;  // attempt timeout while kSent, backoff while kBackoff
+  Clock::time_point deadline;  // the request's own deadline (request_timeout after send())
+  Clock::time_point wake_at;   // attempt timeout while kSent, end of the backoff while kBackoff
   State state = State::kBackoff;
   bool user_timeout_ms = false;      // the caller set request.timeout_ms itself
   std::uint64_t sent_conn = 0;       // generation of the connection of the latest attempt
   std::uint64_t frames_at_send = 0;  // that connection's frames_received() when it was sent
-  std::uint64_t timer_token = 0;     // invalidates timer handlers that were already queued
   int attempts = 0;
   int failures = 0;  // retryable failures so far: drives the backoff
   int redirects = 0;
   std::string last_error;
+};
+
+// The outstanding requests, by seq. Seqs are handed out consecutively and mostly complete in
+// order, so a ring of pool indices covering [first outstanding seq, next seq) finds, adds and
+// removes in O(1) without allocating; the PendingRequests themselves live in a pool (a deque:
+// stable addresses) and are reused. Sweeps walk the pool, whose size is the most requests ever
+// outstanding at once, not the ring, which a long-stuck request stretches.
+class PendingWindow {
+ public:
+  bool empty() const { return size_ == 0; }
+  std::size_t count() const { return count_; }
+  // The lowest outstanding seq (only meaningful when !empty()).
+  std::uint64_t first_seq() const { return base_; }
+
+  // Calls f(PendingRequest&) for every outstanding request, in no particular order. f must not
+  // add or erase.
+  template <class F>
+  void for_each(F&& f) {
+    if (count_ == 0) return;
+    for (PendingRequest& p : pool_) {
+      if (p.seq != 0) f(p);
+    }
+  }
+
+  // Adds `seq`, which must be the next seq (the window's end, or anything when empty).
+  PendingRequest& add(std::uint64_t seq) {
+    if (size_ == 0) base_ = seq;
+    if (size_ == ring_.size()) grow();
+    std::uint32_t index;
+    if (free_.empty()) {
+      index = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back();
+    } else {
+      index = free_.back();
+      free_.pop_back();
+    }
+    ring_[(head_ + size_) & (ring_.size() - 1)] = index;
+    ++size_;
+    ++count_;
+    pool_[index].seq = seq;
+    return pool_[index];
+  }
+
+  PendingRequest* find(std::uint64_t seq) {
+    if (seq < base_ || seq - base_ >= size_) return nullptr;
+    const std::uint32_t index = ring_[(head_ + (seq - base_)) & (ring_.size() - 1)];
+    return index == kEmpty ? nullptr : &pool_[index];
+  }
+
+  // Removes `seq` (which must be present); the slot is reset and reused by a later add().
+  void erase(std::uint64_t seq) {
+    std::uint32_t& cell = ring_[(head_ + (seq - base_)) & (ring_.size() - 1)];
+    PendingRequest& p = pool_[cell];
+    p.seq = 0;
+    p.done = nullptr;
+    p.last_error.clear();
+    p.attempts = p.failures = p.redirects = 0;
+    free_.push_back(cell);
+    cell = kEmpty;
+    --count_;
+    while (size_ > 0 && ring_[head_] == kEmpty) {
+      head_ = (head_ + 1) & (ring_.size() - 1);
+      ++base_;
+      --size_;
+    }
+  }
+
+  void clear() {
+    pool_.clear();
+    free_.clear();
+    ring_.clear();
+    head_ = size_ = count_ = 0;
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = std::numeric_limits<std::uint32_t>::max();
+
+  void grow() {
+    std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, ring_.size() * 2), kEmpty);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+
+  std::deque<PendingRequest> pool_;
+  std::vector<std::uint32_t> free_;  // pool slots not in use
+  std::vector<std::uint32_t> ring_;  // power-of-two size; kEmpty = completed
+  std::size_t head_ = 0;             // ring index of base_
+  std::uint64_t base_ = 0;
+  std::size_t size_ = 0;   // seqs in the window
+  std::size_t count_ = 0;  // outstanding ones among them
 };
 
 struct StatusProbe {
@@ -72,7 +179,7 @@ struct StatusProbe {
 class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl> {
  public:
   Impl(asio::io_context& io, ClientOptions options)
-      : io_(io), options_(std::move(options)), rng_(std::random_device{}()) {
+      : io_(io), options_(std::move(options)), rng_(std::random_device{}()), timer_(io) {
     if (options_.endpoints.empty()) throw std::invalid_argument("paxoskv client: no endpoints");
     for (const auto& e : options_.endpoints) {
       Endpoint parsed;
@@ -84,22 +191,27 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
   }
 
   void shutdown() {
+    shut_down_ = true;
     if (conn_) conn_->close();
     conn_.reset();
-    pending_.clear();  // destroying the timers cancels them; their handlers hold weak refs
+    pending_.clear();
+    timer_.cancel();  // its handler holds a weak reference
     for (auto& [id, probe] : probes_) probe->conn->close();
     probes_.clear();
   }
 
   void send(Request request, Callback done) {
     const std::uint64_t seq = next_seq_++;
-    request.client_id = options_.client_id;
-    request.seq = seq;
-    auto p = std::make_unique<PendingRequest>(io_, std::move(request), std::move(done),
-                                              Clock::now() + options_.request_timeout);
-    p->user_timeout_ms = p->request.timeout_ms != 0;
-    pending_.emplace(seq, std::move(p));
-    transmit(seq);
+    const auto now = Clock::now();
+    PendingRequest& p = pending_.add(seq);
+    p.request = std::move(request);
+    p.request.client_id = options_.client_id;
+    p.request.seq = seq;
+    p.done = std::move(done);
+    p.deadline = now + options_.request_timeout;
+    p.user_timeout_ms = p.request.timeout_ms != 0;
+    p.state = PendingRequest::State::kBackoff;
+    transmit(seq, now);
   }
 
   void status(const std::string& endpoint, Callback done) {
@@ -108,7 +220,7 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     probe->done = std::move(done);
     std::weak_ptr<Impl> weak = weak_from_this();
     Connection::Handlers h;
-    h.on_response = [weak, id](Response r) {
+    h.on_response = [weak, id](Response& r) {
       if (auto self = weak.lock()) self->finish_probe(id, std::move(r));
     };
     h.on_closed = [weak, id](const std::string& error) {
@@ -143,9 +255,16 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
 
   std::uint64_t client_id() const { return options_.client_id; }
   const std::string& current_endpoint() const { return target_; }
-  std::size_t outstanding() const { return pending_.size(); }
+  std::size_t outstanding() const { return pending_.count(); }
 
  private:
+  // What the leader probe of the current connection has found out.
+  enum class ProbeState {
+    kSettled,   // no probe wanted: this node leads, or find_leader is off
+    kInFlight,  // a probe is out (probe_seq_)
+    kWaiting,   // no leader known yet: probe again at probe_at_
+  };
+
   // The server creates our exactly-once session when it applies our first write, and it reads a
   // first_unacked_seq above 1 from a client it holds no session for as "your session expired".
   // So until a write of ours is known to have been applied, claim nothing was answered yet, even
@@ -153,7 +272,7 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
   // kSessionExpired on its first write).
   std::uint64_t first_unacked() const {
     if (!session_started_) return 1;
-    return pending_.empty() ? next_seq_ : pending_.begin()->first;
+    return pending_.empty() ? next_seq_ : pending_.first_seq();
   }
 
   Connection& ensure_connection() {
@@ -161,8 +280,8 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     const std::uint64_t gen = ++conn_gen_;
     std::weak_ptr<Impl> weak = weak_from_this();
     Connection::Handlers h;
-    h.on_response = [weak, gen](Response r) {
-      if (auto self = weak.lock()) self->on_response(gen, std::move(r));
+    h.on_response = [weak, gen](Response& r) {
+      if (auto self = weak.lock()) self->on_response(gen, r);
     };
     h.on_closed = [weak, gen](const std::string& error) {
       if (auto self = weak.lock()) self->on_connection_lost(gen, error);
@@ -170,18 +289,23 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     conn_ = std::make_shared<Connection>(io_, target_, options_.max_frame_bytes,
                                          options_.attempt_timeout, std::move(h));
     conn_->start();
+    heard_from_target_ = false;
+    probe_state_ = ProbeState::kSettled;
+    probe_failures_ = 0;
+    forwards_suspect_ = false;
+    if (options_.find_leader) send_probe(*conn_);
     return *conn_;
   }
 
   // Sends the next attempt of `seq` on the current connection (opening one if needed). Never
   // completes the request itself, so it is safe to call from anywhere; the deadline is enforced
-  // by the timer, which it arms for min(attempt timeout, deadline).
-  void transmit(std::uint64_t seq) {
-    auto it = pending_.find(seq);
-    if (it == pending_.end()) return;
-    PendingRequest& p = *it->second;
-    const auto now = Clock::now();
+  // by the sweep, for which it sets wake_at = min(attempt timeout, deadline).
+  void transmit(std::uint64_t seq, Clock::time_point now) {
+    PendingRequest* found = pending_.find(seq);
+    if (found == nullptr) return;
+    PendingRequest& p = *found;
     Connection& c = ensure_connection();
+    if (probe_state_ == ProbeState::kWaiting && probe_at_ <= now) send_probe(c);
     p.request.first_unacked_seq = first_unacked();
     if (!p.user_timeout_ms) {
       // Tell the server how long we will still wait, so it does not work past our deadline.
@@ -193,35 +317,72 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     p.frames_at_send = c.frames_received();
     ++p.attempts;
     c.send(p.request);
-    arm_timer(p, std::min(now + options_.attempt_timeout, p.deadline));
+    wake_at(p, std::min(now + options_.attempt_timeout, p.deadline));
   }
 
-  void arm_timer(PendingRequest& p, Clock::time_point at) {
-    const std::uint64_t token = ++p.timer_token;
-    const std::uint64_t seq = p.request.seq;
-    p.timer.expires_at(at);
-    p.timer.async_wait([weak = weak_from_this(), seq, token](const asio::error_code& ec) {
+  // ---- the one timer: armed at the earliest wake_at (or probe time), swept when it fires ----
+
+  void wake_at(PendingRequest& p, Clock::time_point at) {
+    p.wake_at = at;
+    arm_timer(at);
+  }
+
+  // Makes sure the timer fires no later than `at`. Requests are sent in time order, so in steady
+  // state the timer is already armed earlier and this is one comparison.
+  void arm_timer(Clock::time_point at) {
+    if (at >= timer_at_ || shut_down_) return;
+    timer_at_ = at;
+    const std::uint64_t token = ++timer_token_;
+    timer_.expires_at(at);
+    timer_.async_wait([weak = weak_from_this(), token](const asio::error_code& ec) {
       if (ec) return;
-      if (auto self = weak.lock()) self->on_timer(seq, token);
+      if (auto self = weak.lock()) self->on_timer(token);
     });
   }
 
-  void on_timer(std::uint64_t seq, std::uint64_t token) {
-    auto it = pending_.find(seq);
-    if (it == pending_.end() || it->second->timer_token != token) return;
-    PendingRequest& p = *it->second;
-    if (Clock::now() >= p.deadline) {
+  void on_timer(std::uint64_t token) {
+    if (token != timer_token_) return;
+    timer_at_ = kNever;
+    const auto now = Clock::now();
+    // Collect first: handling one request may retry or complete others.
+    due_.clear();
+    Clock::time_point next = kNever;
+    pending_.for_each([&](const PendingRequest& p) {
+      if (p.wake_at <= now) {
+        due_.push_back(p.seq);
+      } else {
+        next = std::min(next, p.wake_at);
+      }
+    });
+    std::sort(due_.begin(), due_.end());  // oldest first, as they were sent
+    for (std::uint64_t seq : due_) on_due(seq, now);
+    // Probe again only on behalf of requests; an idle client probes at its next request.
+    if (probe_state_ == ProbeState::kWaiting && conn_ && !pending_.empty()) {
+      if (probe_at_ <= now) {
+        send_probe(*conn_);
+      } else {
+        next = std::min(next, probe_at_);
+      }
+    }
+    if (next != kNever) arm_timer(next);
+  }
+
+  void on_due(std::uint64_t seq, Clock::time_point now) {
+    PendingRequest* found = pending_.find(seq);
+    if (found == nullptr || found->wake_at > now) return;  // settled while handling another
+    PendingRequest& p = *found;
+    if (now >= p.deadline) {
       Response r;
       r.status = Status::kTimeout;
       r.error = "no answer within the request timeout (" +
                 std::to_string(options_.request_timeout.count()) + " ms, " +
                 std::to_string(p.attempts) + " attempts): the outcome is unknown";
       if (!p.last_error.empty()) r.error += " (last error: " + p.last_error + ")";
-      complete(seq, std::move(r));
+      complete(seq, r);
       return;
     }
     if (p.state == PendingRequest::State::kBackoff) {
-      transmit(seq);
+      transmit(seq, now);
       return;
     }
     // The attempt went unanswered. If the node has answered anything since we sent it, it is alive
@@ -234,25 +395,47 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
       on_connection_lost(conn_gen_, silence);  // prefixes the node and moves to the next one
     } else {
       p.last_error = target_ + ": " + silence;
-      transmit(seq);
+      transmit(seq, now);
     }
   }
+
+  // ---- answers ----
 
   void on_connection_lost(std::uint64_t gen, const std::string& error) {
     if (gen != conn_gen_) return;
     conn_.reset();
+    probe_state_ = ProbeState::kSettled;
     const std::string why = target_ + ": " + error;
+    mark_failed(target_);
     rotate_target();
-    for (std::uint64_t seq : sent_on(gen)) retry_later(seq, why);
+    // A node that has not failed lately gets the requests at once: a killed leader costs one
+    // reconnect, not a backoff. If every node failed lately, wait a little between rounds.
+    const bool fresh = !recently_failed(target_, Clock::now());
+    for (std::uint64_t seq : sent_on(gen)) {
+      if (fresh) {
+        if (PendingRequest* p = pending_.find(seq)) p->last_error = why;
+        transmit(seq, Clock::now());
+      } else {
+        retry_later(seq, why);
+      }
+    }
   }
 
-  void on_response(std::uint64_t gen, Response r) {
+  void on_response(std::uint64_t gen, Response& r) {
     if (gen != conn_gen_) return;
-    auto it = pending_.find(r.seq);
-    if (it == pending_.end()) return;  // a late answer to an attempt that was already settled
-    PendingRequest& p = *it->second;
+    if (!heard_from_target_) {
+      heard_from_target_ = true;
+      forget_failure(target_);  // it answers: it is alive again
+    }
+    if ((r.seq & kProbeSeqBit) != 0) {
+      on_probe_answer(r);
+      return;
+    }
+    PendingRequest* found = pending_.find(r.seq);
+    if (found == nullptr) return;  // a late answer to an attempt that was already settled
+    PendingRequest& p = *found;
     if (is_final(r.status)) {
-      complete(r.seq, std::move(r));
+      complete(r.seq, r);
       return;
     }
     // A retryable answer to an attempt we no longer wait for (e.g. the first of two copies sent
@@ -265,9 +448,13 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
       return;
     }
     ++p.redirects;
-    if (!r.leader_address.empty() && r.leader_address != target_) {
+    if (usable_hint(r)) {
       if (p.redirects > kImmediateRedirects) retry_later(r.seq, why);
       switch_target(r.leader_address);
+    } else if (!r.leader_address.empty() && r.leader_address != target_) {
+      // It names a node whose connection just failed: the old leader, which this node has not
+      // yet seen die. Ask this node again shortly; it will know the new leader.
+      retry_later(r.seq, why);
     } else {
       // The node knows no (other) leader: an election is probably under way. Wait, and ask
       // another node next time.
@@ -278,6 +465,55 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     }
   }
 
+  bool usable_hint(const Response& r) const {
+    return !r.leader_address.empty() && r.leader_address != target_ &&
+           !recently_failed(r.leader_address, Clock::now());
+  }
+
+  // ---- leader probes ----
+
+  void send_probe(Connection& c) {
+    Request probe = make_get(kProbeKey, /*serializable=*/false);
+    probe_seq_ = kProbeSeqBit | ++probe_counter_;
+    probe.seq = probe_seq_;
+    probe.timeout_ms = static_cast<std::uint32_t>(options_.attempt_timeout.count());
+    probe_state_ = ProbeState::kInFlight;
+    c.send(probe);
+  }
+
+  void on_probe_answer(const Response& r) {
+    if (probe_state_ != ProbeState::kInFlight || r.seq != probe_seq_) return;
+    // Two nodes naming each other (leadership moving) must not make us hop without pause.
+    if (r.status == Status::kNotLeader && usable_hint(r) && probe_hops_ < kImmediateRedirects) {
+      ++probe_hops_;
+      switch_target(r.leader_address);  // resends what was sent here, probes the leader
+      return;
+    }
+    const bool no_leader_yet = r.status == Status::kUnavailable || r.status == Status::kBusy ||
+                               r.status == Status::kNotLeader;
+    if (!no_leader_yet) {
+      // This node serves linearizable reads: it leads. Anything sent while it still followed a
+      // leader that has died may have been forwarded to the dead node and lost: send it again
+      // (same seqs; the server answers a duplicate from its session).
+      probe_state_ = ProbeState::kSettled;
+      probe_hops_ = 0;
+      if (forwards_suspect_) {
+        forwards_suspect_ = false;
+        const auto now = Clock::now();
+        for (std::uint64_t seq : sent_on(conn_gen_)) transmit(seq, now);
+      }
+      return;
+    }
+    // A hint that names a node we just lost means this node still follows a dead leader: what it
+    // forwarded there is gone. kUnavailable (no leader) means it buffers instead.
+    if (r.status == Status::kNotLeader) forwards_suspect_ = true;
+    probe_state_ = ProbeState::kWaiting;
+    probe_at_ = Clock::now() + backoff(probe_failures_++);
+    arm_timer(probe_at_);
+  }
+
+  // ---- targets ----
+
   // Moves to another node: closes the current connection and resends, at once, every request
   // whose latest attempt was on it (they were not failures, we just stopped listening there).
   void switch_target(std::string endpoint) {
@@ -285,57 +521,88 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
     if (conn_) conn_->close();
     conn_.reset();
     target_ = std::move(endpoint);
-    for (std::uint64_t seq : sent_on(old_gen)) transmit(seq);
+    const auto now = Clock::now();
+    for (std::uint64_t seq : sent_on(old_gen)) transmit(seq, now);
   }
 
+  // The next endpoint after the current one that has not failed lately; if all have, the one
+  // that failed longest ago.
   void rotate_target() {
     const auto& eps = options_.endpoints;
-    for (std::size_t i = 0; i < eps.size(); ++i) {
-      rotation_ = (rotation_ + 1) % eps.size();
-      if (eps[rotation_] != target_ || eps.size() == 1) break;
+    const auto now = Clock::now();
+    std::size_t best = (rotation_ + 1) % eps.size();
+    Clock::time_point best_failed = kNever;
+    for (std::size_t step = 1; step <= eps.size(); ++step) {
+      const std::size_t i = (rotation_ + step) % eps.size();
+      if (eps[i] == target_ && eps.size() > 1) continue;
+      const Clock::time_point failed = failed_at(eps[i]);
+      if (!recently_failed(eps[i], now)) {
+        best = i;
+        break;
+      }
+      if (failed < best_failed) {
+        best = i;
+        best_failed = failed;
+      }
     }
-    target_ = eps[rotation_];
+    rotation_ = best;
+    target_ = eps[best];
   }
 
-  std::vector<std::uint64_t> sent_on(std::uint64_t gen) const {
+  Clock::time_point failed_at(const std::string& endpoint) const {
+    auto it = failed_.find(endpoint);
+    return it == failed_.end() ? Clock::time_point::min() : it->second;
+  }
+  bool recently_failed(const std::string& endpoint, Clock::time_point now) const {
+    auto it = failed_.find(endpoint);
+    return it != failed_.end() && now - it->second < kAvoidFailedNode;
+  }
+  void mark_failed(const std::string& endpoint) { failed_[endpoint] = Clock::now(); }
+  void forget_failure(const std::string& endpoint) { failed_.erase(endpoint); }
+
+  // Seqs whose latest attempt went out on connection `gen`, oldest first.
+  std::vector<std::uint64_t> sent_on(std::uint64_t gen) {
     std::vector<std::uint64_t> seqs;
-    for (const auto& [seq, p] : pending_) {
-      if (p->state == PendingRequest::State::kSent && p->sent_conn == gen) seqs.push_back(seq);
-    }
+    pending_.for_each([&](const PendingRequest& p) {
+      if (p.state == PendingRequest::State::kSent && p.sent_conn == gen) seqs.push_back(p.seq);
+    });
+    std::sort(seqs.begin(), seqs.end());
     return seqs;
   }
 
-  void retry_later(std::uint64_t seq, std::string error) {
-    auto it = pending_.find(seq);
-    if (it == pending_.end()) return;
-    PendingRequest& p = *it->second;
-    p.state = PendingRequest::State::kBackoff;
-    p.last_error = std::move(error);
-    const int exp = std::min(p.failures++, 16);
+  // Jittered exponential backoff for the n-th consecutive failure (n from 0).
+  milliseconds backoff(int failures) {
+    const int exp = std::min(failures, 16);
     const milliseconds cap =
         std::min(kMaxBackoff, std::max(options_.attempt_timeout, milliseconds(1)));
     const milliseconds delay = std::min(cap, milliseconds(kBaseBackoff.count() << exp));
     // Full jitter on the upper half: many clients failing together must not retry in lockstep.
     std::uniform_int_distribution<long long> dist(delay.count() / 2, delay.count());
-    arm_timer(p, std::min(Clock::now() + milliseconds(dist(rng_)), p.deadline));
+    return milliseconds(dist(rng_));
   }
 
-  void complete(std::uint64_t seq, Response r) {
-    auto node = pending_.extract(seq);
-    if (node.empty()) return;
-    PendingRequest& p = *node.mapped();
-    p.timer.cancel();
-    const Op op = p.request.op;
-    const bool write = op == Op::kPut || op == Op::kDelete || op == Op::kDeleteRange || op == Op::kCas;
-    if (write && (r.status == Status::kOk || r.status == Status::kCompareFailed ||
-                  r.status == Status::kNotFound)) {
+  void retry_later(std::uint64_t seq, std::string error) {
+    PendingRequest* found = pending_.find(seq);
+    if (found == nullptr) return;
+    PendingRequest& p = *found;
+    p.state = PendingRequest::State::kBackoff;
+    p.last_error = std::move(error);
+    wake_at(p, std::min(Clock::now() + backoff(p.failures++), p.deadline));
+  }
+
+  void complete(std::uint64_t seq, Response& r) {
+    PendingRequest* found = pending_.find(seq);
+    if (found == nullptr) return;
+    if (is_write(found->request.op) &&
+        (r.status == Status::kOk || r.status == Status::kCompareFailed ||
+         r.status == Status::kNotFound)) {
       session_started_ = true;
     }
     r.seq = seq;
+    Callback done = std::move(found->done);
+    pending_.erase(seq);
     // Keep ourselves alive: the callback may destroy the AsyncClient that owns us.
     auto self = shared_from_this();
-    auto done = std::move(p.done);
-    node = {};
     if (done) done(std::move(r));
   }
 
@@ -355,14 +622,30 @@ class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl>
   std::mt19937_64 rng_;
   std::string target_;
   std::size_t rotation_ = 0;  // index in endpoints of the last endpoint rotated to
+  std::map<std::string, Clock::time_point> failed_;  // endpoint -> when its connection failed
   std::shared_ptr<Connection> conn_;
-  std::uint64_t conn_gen_ = 0;  // bumped per connection: tells stale callbacks apart
+  std::uint64_t conn_gen_ = 0;      // bumped per connection: tells stale callbacks apart
+  bool heard_from_target_ = false;  // the current connection has delivered a frame
   std::uint64_t next_seq_ = 1;
   bool session_started_ = false;  // see first_unacked()
-  // Ordered by seq, so first_unacked() is the first key.
-  std::map<std::uint64_t, std::unique_ptr<PendingRequest>> pending_;
+  PendingWindow pending_;
+
+  asio::steady_timer timer_;
+  Clock::time_point timer_at_ = kNever;  // when the armed timer fires (kNever: not armed)
+  std::uint64_t timer_token_ = 0;        // invalidates a handler whose wait was re-armed
+  std::vector<std::uint64_t> due_;       // scratch for on_timer
+
+  ProbeState probe_state_ = ProbeState::kSettled;
+  std::uint64_t probe_seq_ = 0;
+  std::uint64_t probe_counter_ = 0;
+  int probe_failures_ = 0;
+  int probe_hops_ = 0;  // probe redirects since a probe last settled
+  Clock::time_point probe_at_ = kNever;
+  bool forwards_suspect_ = false;  // see on_probe_answer
+
   std::map<std::uint64_t, std::unique_ptr<StatusProbe>> probes_;
   std::uint64_t next_probe_ = 1;
+  bool shut_down_ = false;
 };
 
 AsyncClient::AsyncClient(asio::io_context& io, ClientOptions options)

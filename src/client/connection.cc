@@ -6,6 +6,12 @@
 #include "common/codec.h"
 
 namespace paxoskv::client {
+namespace {
+
+// Bytes asked of the socket per read: many responses per syscall at high load.
+constexpr std::size_t kReadChunkBytes = 64 * 1024;
+
+}  // namespace
 
 Connection::Connection(asio::io_context& io, std::string endpoint, std::size_t max_frame_bytes,
                        std::chrono::milliseconds connect_timeout, Handlers handlers)
@@ -76,9 +82,19 @@ void Connection::write_frame_bytes(std::string_view bytes) {
 }
 
 void Connection::send(const Request& request) {
-  std::string frame;
-  append_frame(frame, FrameKind::kClientRequest, encode(request));
-  write_frame_bytes(frame);
+  if (closed_) return;
+  append_frame(queued_, request);
+  schedule_flush();
+}
+
+void Connection::schedule_flush() {
+  // Not connected yet: the connect handler flushes. A write in flight: its handler flushes.
+  if (!connected_ || closed_ || write_in_flight_ || flush_posted_) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
 }
 
 void Connection::flush() {
@@ -101,7 +117,9 @@ void Connection::flush() {
 }
 
 void Connection::read_more() {
-  socket_.async_read_some(asio::buffer(read_buf_),
+  // Straight into the decoder's buffer: no copy between the socket and the frame parser.
+  const std::span<char> room = decoder_.prepare(kReadChunkBytes);
+  socket_.async_read_some(asio::buffer(room.data(), room.size()),
                           [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                             self->on_read(ec, n);
                           });
@@ -114,11 +132,12 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
                                 : "read: " + ec.message());
     return;
   }
-  decoder_.feed(read_buf_.data(), n);
+  decoder_.commit(n);
   // on_response may close this connection (e.g. a kNotLeader redirect): stop as soon as it does,
   // the remaining frames belong to a stream the owner has abandoned.
   while (!closed_) {
-    std::optional<Frame> frame = decoder_.next();
+    // The view points into the decoder's buffer; it is decoded before the decoder is touched again.
+    std::optional<FrameView> frame = decoder_.next_view();
     if (!frame) break;
     ++frames_received_;
     if (frame->kind != FrameKind::kClientResponse) {
@@ -132,7 +151,7 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
       fail("protocol error: bad response: " + error);
       return;
     }
-    if (handlers_.on_response) handlers_.on_response(std::move(response));
+    if (handlers_.on_response) handlers_.on_response(response);
   }
   if (closed_) return;
   if (decoder_.failed()) {

@@ -1,6 +1,8 @@
 // One client TCP connection to one server endpoint (internal to paxoskv_client, but usable on
-// its own): resolve + connect with a timeout, a read loop feeding a FrameDecoder, and a write
-// queue that coalesces every frame queued while a write is in flight into the next single write.
+// its own): resolve + connect with a timeout, a read loop that reads straight into a FrameDecoder
+// and decodes every complete frame of one read before reading again, and a write queue into which
+// requests are encoded in place; everything queued during one event-loop turn (or while a write
+// is in flight) leaves in a single write.
 //
 // Frames may be queued before the connection is established; they are written once it is.
 // Incoming kClientResponse frames are decoded and handed to `on_response`; anything else (another
@@ -21,7 +23,6 @@
 #include <asio.hpp>
 // clang-format on
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,8 +40,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Handlers {
     // Called once the TCP connection is up (optional).
     std::function<void()> on_connected;
-    // Called for every decoded Response, in arrival order.
-    std::function<void(Response)> on_response;
+    // Called for every decoded Response, in arrival order. The handler may move from it.
+    std::function<void(Response&)> on_response;
     // Called once when the connection fails or the peer closes it (never after close()).
     std::function<void(const std::string& error)> on_closed;
   };
@@ -55,7 +56,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Queues an already framed byte string (see append_frame) for writing.
   void write_frame_bytes(std::string_view bytes);
-  // Encodes `request` as one kClientRequest frame and queues it.
+  // Encodes `request` as one kClientRequest frame straight into the write queue. The write is
+  // started after the current handler returns, so requests sent together share one syscall.
   void send(const Request& request);
   // Closes the socket; no handler runs afterwards. Idempotent.
   void close();
@@ -72,6 +74,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more();
   void on_read(const asio::error_code& ec, std::size_t n);
   void flush();
+  // Flushes once the current handler has returned (coalescing everything queued until then).
+  void schedule_flush();
 
   std::string endpoint_;
   asio::ip::tcp::resolver resolver_;
@@ -79,11 +83,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer connect_timer_;
   std::chrono::milliseconds connect_timeout_;
   Handlers handlers_;
-  FrameDecoder decoder_;
-  std::array<char, 64 * 1024> read_buf_{};
-  std::string queued_;   // frames waiting for the next write
-  std::string writing_;  // the buffer of the write in flight (must stay alive until it completes)
+  FrameDecoder decoder_;  // the socket reads straight into its buffer (prepare/commit)
+  std::string queued_;    // frames waiting for the next write
+  std::string writing_;   // the buffer of the write in flight (must stay alive until it completes)
   bool write_in_flight_ = false;
+  bool flush_posted_ = false;
   bool connected_ = false;
   bool closed_ = false;
   std::uint64_t frames_received_ = 0;

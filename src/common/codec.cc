@@ -1,135 +1,315 @@
 #include "common/codec.h"
 
 #include <bit>
-#include <cereal/cereal.hpp>
-#include <cereal/types/optional.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/variant.hpp>
-#include <cereal/types/vector.hpp>
 #include <cstring>
-#include <exception>
+#include <optional>
 #include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "paxos/assert.h"
 
-// cereal's binary layout is the host's; pinning the host pins the wire format.
+// The wire layout is little-endian; pinning the host pins the wire format.
 static_assert(std::endian::native == std::endian::little, "the wire format is little-endian");
 
 namespace paxoskv::codec_detail {
 
-// Appends to a std::string: cereal's BinaryOutputArchive needs an ostream, and a stringstream
-// costs an allocation and a virtual call per write on the hot path.
-class StringOutputArchive
-    : public cereal::OutputArchive<StringOutputArchive, cereal::AllowEmptyClassElision> {
+// The archives below walk the same `serialize(A&)` templates cereal would, and produce exactly the
+// layout of cereal's BinaryOutputArchive (tests/codec/codec_cereal_compat_test.cc checks it byte
+// for byte). They exist because cereal's archive objects cost several hundred instructions each to
+// build and tear down (type registries for pointers and polymorphism we never use), and cereal
+// appends field by field; here a size pass lets the body be written with plain stores into memory
+// reserved once. Layout:
+//   arithmetic  its bytes (bool: one byte, 0 or 1)
+//   enum        its underlying integer
+//   string      u64 length, then the bytes
+//   vector      u64 element count, then the elements (arithmetic ones as one block)
+//   optional    bool *nullopt* (1 = empty), then the value if present
+//   variant     i32 index, then the alternative
+//   class       its serialize() fields in order
+using SizeTag = std::uint64_t;
+using VariantIndex = std::int32_t;
+
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVariant : std::false_type {};
+template <class... Ts>
+struct IsVariant<std::variant<Ts...>> : std::true_type {};
+
+// Counts the encoded size of a value. With `floor` set it counts every optional as empty and every
+// variant as its index alone, which gives the least size any value of a type can encode to.
+class Sizer {
  public:
-  explicit StringOutputArchive(std::string& out)
-      : cereal::OutputArchive<StringOutputArchive, cereal::AllowEmptyClassElision>(this),
-        out_(out) {}
-  void save_binary(const void* data, std::size_t size) {
-    out_.append(static_cast<const char*>(data), size);
+  explicit Sizer(bool floor = false) : floor_(floor) {}
+  template <class... Ts>
+  void operator()(const Ts&... values) {
+    (add(values), ...);
+  }
+  std::size_t bytes() const { return bytes_; }
+
+  template <class T>
+  void add(const T& value) {
+    if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+      bytes_ += sizeof(T);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      bytes_ += sizeof(SizeTag) + value.size();
+    } else if constexpr (IsVector<T>::value) {
+      static_assert(!std::is_same_v<T, std::vector<bool>>, "vector<bool> has no block layout");
+      bytes_ += sizeof(SizeTag);
+      if constexpr (std::is_arithmetic_v<typename T::value_type>) {
+        bytes_ += value.size() * sizeof(typename T::value_type);
+      } else {
+        for (const auto& element : value) add(element);
+      }
+    } else if constexpr (IsOptional<T>::value) {
+      bytes_ += 1;
+      if (value && !floor_) add(*value);
+    } else if constexpr (IsVariant<T>::value) {
+      bytes_ += sizeof(VariantIndex);
+      if (!floor_) std::visit([this](const auto& alternative) { add(alternative); }, value);
+    } else {
+      // serialize() is not const (cereal's convention); it only reads when given a Sizer.
+      const_cast<T&>(value).serialize(*this);
+    }
   }
 
  private:
-  std::string& out_;
+  std::size_t bytes_ = 0;
+  bool floor_;
 };
 
-// Reads from a string_view with a cursor. Unlike cereal's BinaryInputArchive it refuses any size
-// tag larger than the bytes that remain: every element of a string or vector takes at least one
-// byte, so a larger count is certainly garbage, and checking it first stops cereal from resizing
-// a container to a length a hostile peer chose.
-class BoundedInputArchive
-    : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
+// The least number of bytes one encoded T takes: bounds how many elements a count may claim.
+template <class T>
+std::size_t wire_bytes_min() {
+  static const std::size_t bytes = [] {
+    Sizer sizer(/*floor=*/true);
+    sizer.add(T{});
+    return sizer.bytes();
+  }();
+  return bytes;
+}
+
+// Writes into memory the Sizer measured: plain stores, no capacity checks.
+class Writer {
  public:
-  explicit BoundedInputArchive(std::string_view in)
-      : cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision>(this), in_(in) {}
-  void load_binary(void* data, std::size_t size) {
-    if (size > remaining()) {
-      throw cereal::Exception("truncated: needs " + std::to_string(size) + " more bytes, " +
-                              std::to_string(remaining()) + " left");
-    }
-    if (size > 0) std::memcpy(data, in_.data() + pos_, size);
-    pos_ += size;
+  explicit Writer(char* out) : at_(out) {}
+  template <class... Ts>
+  void operator()(const Ts&... values) {
+    (put(values), ...);
   }
-  void load_size(cereal::size_type& size) {
-    load_binary(&size, sizeof size);
-    if (size > remaining()) {
-      throw cereal::Exception("length " + std::to_string(size) + " exceeds the " +
-                              std::to_string(remaining()) + " bytes left");
+  char* end() const { return at_; }
+
+  template <class T>
+  void put(const T& value) {
+    if constexpr (std::is_same_v<T, bool>) {
+      *at_++ = value ? 1 : 0;
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      std::memcpy(at_, &value, sizeof value);
+      at_ += sizeof value;
+    } else if constexpr (std::is_enum_v<T>) {
+      put(static_cast<std::underlying_type_t<T>>(value));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      put_bytes(value.data(), value.size());
+    } else if constexpr (IsVector<T>::value) {
+      put(static_cast<SizeTag>(value.size()));
+      if constexpr (std::is_arithmetic_v<typename T::value_type>) {
+        put_raw(value.data(), value.size() * sizeof(typename T::value_type));
+      } else {
+        for (const auto& element : value) put(element);
+      }
+    } else if constexpr (IsOptional<T>::value) {
+      put(!value.has_value());
+      if (value) put(*value);
+    } else if constexpr (IsVariant<T>::value) {
+      put(static_cast<VariantIndex>(value.index()));
+      std::visit([this](const auto& alternative) { put(alternative); }, value);
+    } else {
+      const_cast<T&>(value).serialize(*this);
     }
   }
+
+ private:
+  void put_bytes(const char* data, std::size_t size) {
+    put(static_cast<SizeTag>(size));
+    put_raw(data, size);
+  }
+  void put_raw(const void* data, std::size_t size) {
+    if (size > 0) std::memcpy(at_, data, size);
+    at_ += size;
+  }
+  char* at_;
+};
+
+// Reads from a string_view with a cursor and never trusts it: every length is checked against
+// the bytes that remain before anything is allocated (a count of n elements of a type whose
+// encoding takes at least k bytes needs n * k bytes), bools must be 0 or 1 and variant indices
+// must name an alternative. The first failure is sticky: later reads do nothing, so values keep
+// whatever they held (valid, unspecified). Reasons are formatted only on failure, out of line.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <class... Ts>
+  void operator()(Ts&... values) {
+    (get(values), ...);
+  }
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
   std::size_t remaining() const { return in_.size() - pos_; }
 
+  template <class T>
+  void get(T& value) {
+    if (failed_) return;
+    if constexpr (std::is_same_v<T, bool>) {
+      unsigned char byte = 0;
+      if (!take_fixed(byte)) return;
+      // Any other byte in a bool is undefined behaviour once read, so it is rejected here.
+      if (byte > 1) return bad_bool(byte);
+      value = byte != 0;
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      take_fixed(value);
+    } else if constexpr (std::is_enum_v<T>) {
+      // Range checks are the caller's: an enum travels as its underlying integer.
+      std::underlying_type_t<T> raw{};
+      if (take_fixed(raw)) value = static_cast<T>(raw);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      std::size_t size = 0;
+      if (!get_count(1, size)) return;
+      value.assign(in_.data() + pos_, size);
+      pos_ += size;
+    } else if constexpr (IsVector<T>::value) {
+      get_vector(value);
+    } else if constexpr (IsOptional<T>::value) {
+      bool nullopt = true;
+      get(nullopt);
+      if (failed_) return;
+      if (nullopt) {
+        value.reset();
+      } else {
+        value.emplace();
+        get(*value);
+      }
+    } else if constexpr (IsVariant<T>::value) {
+      get_variant(value);
+    } else {
+      value.serialize(*this);
+    }
+  }
+
  private:
+  template <class T>
+  bool take_fixed(T& out) {
+    if (sizeof(T) > remaining()) return truncated(sizeof(T));
+    std::memcpy(&out, in_.data() + pos_, sizeof(T));  // a constant size: one load
+    pos_ += sizeof(T);
+    return true;
+  }
+
+  // Reads a u64 count of elements that take at least `element_bytes_min` each, and refuses counts
+  // the remaining bytes cannot hold.
+  bool get_count(std::size_t element_bytes_min, std::size_t& count) {
+    SizeTag tag = 0;
+    if (!take_fixed(tag)) return false;
+    if (tag > remaining() / element_bytes_min) return too_long(tag);
+    count = static_cast<std::size_t>(tag);
+    return true;
+  }
+
+  template <class E>
+  void get_vector(std::vector<E>& value) {
+    static_assert(!std::is_same_v<E, bool>, "vector<bool> has no block layout");
+    std::size_t count = 0;
+    if constexpr (std::is_arithmetic_v<E>) {
+      if (!get_count(sizeof(E), count)) return;
+      value.resize(count);
+      if (count > 0) std::memcpy(value.data(), in_.data() + pos_, count * sizeof(E));
+      pos_ += count * sizeof(E);
+    } else {
+      if (!get_count(wire_bytes_min<E>(), count)) return;
+      value.resize(count);
+      for (E& element : value) {
+        get(element);
+        if (failed_) return;
+      }
+    }
+  }
+
+  template <class... Ts>
+  void get_variant(std::variant<Ts...>& value) {
+    VariantIndex index = 0;
+    if (!take_fixed(index)) return;
+    if (index < 0 || static_cast<std::size_t>(index) >= sizeof...(Ts)) {
+      return bad_variant_index(index, sizeof...(Ts));
+    }
+    emplace_alternative(value, static_cast<std::size_t>(index),
+                        std::index_sequence_for<Ts...>{});
+  }
+
+  template <class Variant, std::size_t... Is>
+  void emplace_alternative(Variant& value, std::size_t index, std::index_sequence<Is...>) {
+    // Exactly one branch matches the (range-checked) index.
+    ((index == Is ? (get(value.template emplace<Is>()), true) : false) || ...);
+  }
+
+  [[gnu::cold, gnu::noinline]] bool truncated(std::size_t size) {
+    fail("truncated: needs " + std::to_string(size) + " more bytes, " +
+         std::to_string(remaining()) + " left");
+    return false;
+  }
+  [[gnu::cold, gnu::noinline]] bool too_long(SizeTag tag) {
+    fail("length " + std::to_string(tag) + " exceeds the " + std::to_string(remaining()) +
+         " bytes left");
+    return false;
+  }
+  [[gnu::cold, gnu::noinline]] void bad_bool(unsigned byte) {
+    fail("bool byte " + std::to_string(byte) + " is not 0 or 1");
+  }
+  [[gnu::cold, gnu::noinline]] void bad_variant_index(VariantIndex index, std::size_t count) {
+    fail("variant index " + std::to_string(index) + " is not one of the " +
+         std::to_string(count) + " alternatives");
+  }
+  void fail(std::string reason) {
+    failed_ = true;
+    error_ = std::move(reason);
+  }
+
   std::string_view in_;
   std::size_t pos_ = 0;
+  bool failed_ = false;
+  std::string error_;
 };
 
-template <class T>
-std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(StringOutputArchive& ar,
-                                                                    const T& t) {
-  ar.save_binary(std::addressof(t), sizeof(t));
-}
-
-template <class T>
-std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
-  if constexpr (std::is_same_v<T, bool>) {
-    // Any other byte in a bool is undefined behaviour once read, so it is rejected here.
-    unsigned char byte = 0;
-    ar.load_binary(&byte, 1);
-    if (byte > 1) throw cereal::Exception("bool byte " + std::to_string(byte) + " is not 0 or 1");
-    t = byte != 0;
-  } else {
-    ar.load_binary(std::addressof(t), sizeof(t));
-  }
-}
-
-template <class Archive, class T>
-CEREAL_ARCHIVE_RESTRICT(BoundedInputArchive, StringOutputArchive)
-CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& t) {
-  ar(t.value);
-}
-
-template <class T>
-void CEREAL_SAVE_FUNCTION_NAME(StringOutputArchive& ar, const cereal::SizeTag<T>& tag) {
-  ar(tag.size);
-}
-
-template <class T>
-void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T>& tag) {
-  static_assert(std::is_same_v<std::decay_t<T>, cereal::size_type>, "size tags are u64");
-  ar.load_size(tag.size);
-}
-
-template <class T>
-void CEREAL_SAVE_FUNCTION_NAME(StringOutputArchive& ar, const cereal::BinaryData<T>& bd) {
-  ar.save_binary(bd.data, static_cast<std::size_t>(bd.size));
-}
-
-template <class T>
-void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& bd) {
-  ar.load_binary(bd.data, static_cast<std::size_t>(bd.size));
-}
-
 }  // namespace paxoskv::codec_detail
-
-CEREAL_SETUP_ARCHIVE_TRAITS(paxoskv::codec_detail::BoundedInputArchive,
-                            paxoskv::codec_detail::StringOutputArchive)
 
 namespace paxoskv {
 namespace {
 
-using codec_detail::BoundedInputArchive;
-using codec_detail::StringOutputArchive;
+using codec_detail::Reader;
+using codec_detail::Sizer;
+using codec_detail::Writer;
 
 bool fail(std::string* error, std::string reason) {
   if (error != nullptr) *error = std::move(reason);
   return false;
 }
 
+// Appends the encoding of `value` to `out`: one size pass, one resize, then plain stores.
 template <class T>
 void encode_into(std::string& out, const T& value) {
-  StringOutputArchive archive(out);
-  archive(value);
+  Sizer sizer;
+  sizer.add(value);
+  const std::size_t at = out.size();
+  out.resize(at + sizer.bytes());
+  Writer writer(out.data() + at);
+  writer.put(value);
+  PAXOS_ASSERT(writer.end() == out.data() + out.size(), "codec: size pass and write pass disagree");
 }
 
 template <class T>
@@ -140,21 +320,16 @@ void append_frame_of(std::string& out, FrameKind kind, const T& value) {
 }
 
 // Parses `body` into `out` and requires every byte to be used. Range checks of enum fields are
-// the caller's: cereal stores an enum as its underlying integer without looking at it.
+// the caller's.
 template <class T>
 bool decode_into(std::string_view body, T& out, std::string* error, const char* what) {
-  try {
-    BoundedInputArchive archive(body);
-    archive(out);
-    if (archive.remaining() != 0) {
-      return fail(error, std::string(what) + ": " + std::to_string(archive.remaining()) +
-                             " trailing bytes after a " + std::to_string(body.size()) +
-                             "-byte body");
-    }
-  } catch (const std::exception& e) {
-    // cereal::Exception for malformed input; bad_alloc / length_error cannot come from a bounded
-    // size tag but would still be this message's fault, not the process's.
-    return fail(error, std::string(what) + ": " + e.what());
+  Reader reader(body);
+  reader.get(out);
+  if (reader.failed()) return fail(error, std::string(what) + ": " + reader.error());
+  if (reader.remaining() != 0) {
+    return fail(error, std::string(what) + ": " + std::to_string(reader.remaining()) +
+                           " trailing bytes after a " + std::to_string(body.size()) +
+                           "-byte body");
   }
   return true;
 }
@@ -223,7 +398,7 @@ void append_frame(std::string& out, const PeerHello& hello) {
 }
 
 bool decode(std::string_view body, paxos::Message& out, std::string* error) {
-  // The variant index is range-checked by cereal (it throws on an unknown alternative).
+  // The variant index is range-checked by the reader.
   return decode_into(body, out, error, "peer message");
 }
 
@@ -258,9 +433,16 @@ bool decode(std::string_view body, PeerHello& out, std::string* error) {
 
 paxos::Entry encode_command(const Request& request) {
   PAXOS_ASSERT(valid_op(request.op), "encode_command: op out of range");
-  paxos::Entry entry;
-  entry.push_back(static_cast<char>(kCommandFormatVersion));
+  paxos::Entry entry(1, static_cast<char>(kCommandFormatVersion));
   encode_into(entry, request);
+  return entry;
+}
+
+paxos::Entry command_from_request_body(std::string_view request_body) {
+  paxos::Entry entry;
+  entry.reserve(1 + request_body.size());
+  entry.push_back(static_cast<char>(kCommandFormatVersion));
+  entry.append(request_body);
   return entry;
 }
 

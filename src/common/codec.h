@@ -1,17 +1,20 @@
-// Frame bodies: the cereal binary encoding of peer messages, client requests and responses, the
-// peer hello, and replicated commands (log entries).
+// Frame bodies: the binary encoding of peer messages, client requests and responses, the peer
+// hello, and replicated commands (log entries).
 //
 // Encoding: cereal's binary layout (fixed-width little-endian integers, u64 length before every
-// string and vector, i32 index before a variant, a bool byte before an optional), written by a
-// small archive that appends to a std::string, so no iostreams are involved. Only little-endian
-// hosts are supported (static_assert in codec.cc).
+// string and vector, i32 index before a variant, a "nullopt" bool byte before an optional),
+// produced by the types' own `serialize` templates walked by small archives in codec.cc that write
+// straight into the caller's buffer. cereal's own archives are not used: they cost more to build
+// than a request costs to encode. tests/codec checks the bytes against cereal's
+// BinaryOutputArchive, so the format cannot drift. Only little-endian hosts are supported
+// (static_assert in codec.cc).
 //
 // Decoding never trusts the input: every length is checked against the bytes that remain before
 // anything is allocated, so a body of n bytes can cause at most O(n) allocation; bools must be 0
 // or 1; enums (Status, Op, Compare::Target) must be in range; the variant index must name a
 // payload; and the body must be consumed exactly. A decoder returns false with a reason in
 // `*error` (when error is not null) instead of throwing; on failure `out` holds unspecified but
-// valid values.
+// valid values. Decoding into an object that already holds strings reuses their capacity.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +58,10 @@ bool decode(std::string_view body, PeerHello& out, std::string* error);
 // still decode.
 inline constexpr std::uint8_t kCommandFormatVersion = 2;
 paxos::Entry encode_command(const Request& request);
+// The same entry built from a client frame body that decode() accepted as a Request, without
+// encoding it again: decoding accepts only canonical encodings, so encode_command(r) equals
+// command_from_request_body(body) whenever decode(body, r) succeeded.
+paxos::Entry command_from_request_body(std::string_view request_body);
 bool decode_command(std::string_view entry, Request& out, std::string* error);
 
 // Range checks used by the decoders, exposed for callers that build values from other sources.

@@ -24,6 +24,7 @@ BallotLeaderElection::BallotLeaderElection(NodeId self, std::vector<NodeId> peer
   // Never reuse a ballot number this node may have promised before a restart.
   current_ballot_.n = initial_leader.n;
   peer_fresh_.assign(peers_.size(), {0, false});
+  peer_connected_.assign(peers_.size(), true);
   start_round();
 }
 
@@ -34,9 +35,15 @@ std::optional<Ballot> BallotLeaderElection::tick(Leading leading, bool may_take_
   return elected;
 }
 
+void BallotLeaderElection::start_early_round() {
+  start_round();
+  early_round_ = true;
+}
+
 void BallotLeaderElection::start_round() {
   ++round_;
   ticks_in_round_ = 0;
+  early_round_ = false;
   round_start_leader_ = leader_;
   replies_.clear();
   for (NodeId peer : peers_) send(peer, HeartbeatRequest{round_, incarnation_});
@@ -100,14 +107,52 @@ std::optional<Ballot> BallotLeaderElection::observe_ballot(const Ballot& ballot)
   return leader_;
 }
 
+void BallotLeaderElection::disconnected(NodeId peer) {
+  const std::size_t i = peer_index(peer);
+  if (i == peers_.size()) return;
+  peer_connected_[i] = false;
+  if (leader_.pid != peer) return;
+  // The leader's process died or our link to it broke: we no longer see it making progress, so
+  // say so at once (a peer deciding now must not read a happy flag from before the loss) and ask
+  // everyone else whether they still see it, without waiting for the round to run out.
+  happy_ = false;
+  start_early_round();
+}
+
+void BallotLeaderElection::connected(NodeId peer) {
+  const std::size_t i = peer_index(peer);
+  if (i != peers_.size()) peer_connected_[i] = true;
+}
+
+std::optional<Ballot> BallotLeaderElection::end_early_round(Leading leading, bool may_take_over) {
+  if (!early_round_ || !every_connected_peer_replied()) return std::nullopt;
+  auto elected = end_round(leading, may_take_over);
+  start_round();
+  return elected;
+}
+
+bool BallotLeaderElection::every_connected_peer_replied() const {
+  for (std::size_t i = 0; i < peers_.size(); ++i) {
+    if (!peer_connected_[i]) continue;
+    const bool replied = std::any_of(replies_.begin(), replies_.end(),
+                                     [&](const Reply& r) { return r.from == peers_[i]; });
+    if (!replied) return false;
+  }
+  return true;
+}
+
+std::size_t BallotLeaderElection::peer_index(NodeId peer) const {
+  return static_cast<std::size_t>(std::find(peers_.begin(), peers_.end(), peer) - peers_.begin());
+}
+
 void BallotLeaderElection::handle_request(NodeId from, const HeartbeatRequest& request) {
   send(from, HeartbeatReply{request.round, current_ballot_, leader_, happy_, fresh_, incarnation_});
 }
 
 void BallotLeaderElection::handle_reply(NodeId from, const HeartbeatReply& reply) {
-  auto peer = std::find(peers_.begin(), peers_.end(), from);
-  if (peer == peers_.end()) return;
-  auto& [fresh_round, fresh] = peer_fresh_[static_cast<std::size_t>(peer - peers_.begin())];
+  const std::size_t peer = peer_index(from);
+  if (peer == peers_.size()) return;
+  auto& [fresh_round, fresh] = peer_fresh_[peer];
   if (reply.round >= fresh_round) {
     fresh_round = reply.round;
     fresh = reply.fresh;

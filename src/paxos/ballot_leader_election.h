@@ -10,6 +10,18 @@
 // Rule 3 is what breaks the livelocks of Raft (constrained election) and Multi-Paxos
 // (quorum-loss): only a node that can actually reach a quorum competes, and only when nobody
 // around it can make progress.
+//
+// Fast failover. A leader whose process dies closes its connections at once, long before a round
+// could notice its silence (two to three rounds: the round it died in may still hold its reply,
+// and the happy flags that peers report are as old as their last round end). So the driver
+// reports a lost connection as an input (disconnected()): losing the link to the leader makes this
+// node unhappy at once and starts an early round, which ends as soon as every peer still connected
+// has replied. The rules above are unchanged, only the round is shorter: a takeover still needs
+// every replier unhappy and a quorum, so a link that breaks while the leader is alive and
+// reachable by others costs nothing but this node's own happiness, which a round without the
+// leader's reply would have taken away anyway. A leader that hangs with its connections open is
+// still replaced by rounds alone: shortening that path would also shorten how long a leader may
+// stall (a slow fsync, a large snapshot) before it is replaced.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +57,14 @@ class BallotLeaderElection {
   void handle_request(NodeId from, const HeartbeatRequest& request);
   void handle_reply(NodeId from, const HeartbeatReply& reply);
 
+  // The driver's connection to `peer` closed, or a new one was established. Until told otherwise
+  // every peer counts as connected. Losing the leader's connection starts an early round (above).
+  void disconnected(NodeId peer);
+  void connected(NodeId peer);
+  // Ends an early round once every connected peer has replied to it, as tick() would at the end
+  // of a round; call after every reply and disconnection. Nothing happens in a regular round.
+  std::optional<Ballot> end_early_round(Leading leading, bool may_take_over = true);
+
   // Learns of a ballot that Sequence Paxos saw (a Prepare it promised, or a rejection). A larger
   // ballot becomes the leader this node believes in; returns it if that changed the leader.
   std::optional<Ballot> observe_ballot(const Ballot& ballot);
@@ -63,6 +83,7 @@ class BallotLeaderElection {
   const Ballot& current_ballot() const { return current_ballot_; }
   bool happy() const { return happy_; }
   std::uint32_t round() const { return round_; }
+  bool early_round() const { return early_round_; }
 
  private:
   struct Reply {
@@ -72,8 +93,13 @@ class BallotLeaderElection {
 
   std::optional<Ballot> end_round(Leading leading, bool may_take_over);
   void start_round();
+  // A round that ends as soon as every connected peer has replied (end_early_round).
+  void start_early_round();
   Ballot take_over();
   void send(NodeId to, Payload payload);
+  // Index of `peer` in peers_, or peers_.size() if it is not a peer.
+  std::size_t peer_index(NodeId peer) const;
+  bool every_connected_peer_replied() const;
 
   NodeId self_;
   std::vector<NodeId> peers_;
@@ -92,6 +118,11 @@ class BallotLeaderElection {
   std::uint64_t incarnation_ = 0;
   // Per peer (peers_ order): the round of its latest reply and whether that reply said fresh.
   std::vector<std::pair<std::uint32_t, bool>> peer_fresh_;
+  // Per peer (peers_ order): whether the driver has a connection to it (see disconnected()).
+  std::vector<bool> peer_connected_;
+  // The current round is an early one (see the top of this file): it ends as soon as every
+  // connected peer has replied.
+  bool early_round_ = false;
   std::vector<Message> outgoing_;
 };
 

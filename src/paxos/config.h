@@ -29,7 +29,8 @@ struct Config {
   std::size_t write_quorum_size = 0;
 
   // Length of one Ballot Leader Election heartbeat round. A leader that stops answering is
-  // replaced after about two rounds.
+  // replaced after two to three rounds; one whose connections close (its process died) at once,
+  // if the driver reports it (OmniPaxos::disconnected).
   std::uint32_t election_timeout_ticks = 10;
   // How long the leader waits before resending Prepare to a silent peer, and how often it sends a
   // keep-alive Decide; also how long a follower waits before repeating PrepareReq.

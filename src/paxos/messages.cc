@@ -12,4 +12,18 @@ const char* payload_name(const Payload& payload) {
   return kNames[payload.index()];
 }
 
+SendRule send_rule(const Payload& payload) {
+  if (std::holds_alternative<HeartbeatRequest>(payload) ||
+      std::holds_alternative<HeartbeatReply>(payload) ||
+      std::holds_alternative<ReadQuorumCheck>(payload) ||
+      std::holds_alternative<ReadQuorumAck>(payload) ||
+      std::holds_alternative<ProposalForward>(payload)) {
+    return SendRule::kAnyTime;
+  }
+  if (std::holds_alternative<AcceptDecide>(payload) || std::holds_alternative<Decide>(payload)) {
+    return SendRule::kBeforeSyncInOrder;
+  }
+  return SendRule::kAfterSync;
+}
+
 }  // namespace paxoskv::paxos

@@ -238,4 +238,23 @@ struct Message {
 // A short, stable name for logs and traces ("Prepare", "AcceptDecide", ...).
 const char* payload_name(const Payload& payload);
 
+// When the driver may send a message relative to its own storage writes (storage.h, rule 3).
+enum class SendRule {
+  // States nothing that is stored (heartbeats, read-quorum checks, a follower's ProposalForward
+  // of client proposals): send at once, even ahead of messages that wait for a sync. (Forwards
+  // are numbered; always sending them at once keeps them in order among themselves.)
+  kAnyTime,
+  // A leader's AcceptDecide and Decide: they carry entries and a decided index, but the leader
+  // counts its own log towards a write quorum only once it is durable (OmniPaxos::made_durable),
+  // so a crash before its sync breaks no promise: followers accepted a suffix the leader may
+  // lose, as if the leader had crashed a moment before writing it. Sent before the sender's sync,
+  // but never ahead of an earlier message of the outbox that waits (the follower checks their
+  // sequence numbers).
+  kBeforeSyncInOrder,
+  // Vouches for the sender's stored state (Promise, Accepted, AcceptSync, Prepare, ...): only
+  // once every write made before take_outgoing() is durable.
+  kAfterSync,
+};
+SendRule send_rule(const Payload& payload);
+
 }  // namespace paxoskv::paxos

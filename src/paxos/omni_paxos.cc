@@ -41,10 +41,12 @@ void OmniPaxos::tick() {
     // Nobody holds any state: a brand-new cluster, nothing to forget (see start_amnesiac).
     sequence_paxos_.end_amnesia();
   }
-  if (auto elected = ble_.tick(leading(), !sequence_paxos_.amnesiac())) {
-    sequence_paxos_.handle_leader(*elected);
-  }
+  elect(ble_.tick(leading(), !sequence_paxos_.amnesiac()));
   sequence_paxos_.tick();
+}
+
+void OmniPaxos::elect(const std::optional<Ballot>& elected) {
+  if (elected) sequence_paxos_.handle_leader(*elected);
 }
 
 void OmniPaxos::observe(const Ballot& ballot) {
@@ -71,6 +73,7 @@ void OmniPaxos::handle(const Message& m) {
     sequence_paxos_.observe_incarnation(m.from, reply->incarnation);
     sequence_paxos_.observe_peer_ballot(m.from, reply->leader);
     ble_.handle_reply(m.from, *reply);
+    elect(ble_.end_early_round(leading(), !sequence_paxos_.amnesiac()));
     return;
   }
   // Snapshot transfer belongs to the drivers (messages.h); one that reaches the core is dropped.
@@ -88,7 +91,16 @@ void OmniPaxos::handle(const Message& m) {
 
 ProposeResult OmniPaxos::append(Entry entry) { return sequence_paxos_.append(std::move(entry)); }
 
-void OmniPaxos::reconnected(NodeId peer) { sequence_paxos_.reconnected(peer); }
+void OmniPaxos::reconnected(NodeId peer) {
+  ble_.connected(peer);
+  sequence_paxos_.reconnected(peer);
+}
+
+void OmniPaxos::disconnected(NodeId peer) {
+  ble_.disconnected(peer);
+  // With no other peer connected the early round is already complete.
+  elect(ble_.end_early_round(leading(), !sequence_paxos_.amnesiac()));
+}
 
 void OmniPaxos::try_become_leader() {
   observe(sequence_paxos_.promise());

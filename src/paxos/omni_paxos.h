@@ -6,11 +6,15 @@
 //
 // Driver loop, after every batch of events:
 //   1. px.take_outgoing(out);            // messages to send
-//   2. storage.sync();                   // or an asynchronous fsync (storage.h, rule 3)
-//   3. send `out`; apply px.read_decided(applied, ...) and answer clients.
+//   2. send the messages that may_send_before_sync() allows (messages.h), in order, up to the
+//      first one that must wait;
+//   3. mark = px.durability_mark(); storage.sync(); px.made_durable(mark);  // or asynchronously
+//      on an I/O thread (storage.h, rule 3)
+//   4. send the rest of `out`; apply px.read_decided(applied, ...) and answer clients.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ballot_leader_election.h"
@@ -48,6 +52,9 @@ class OmniPaxos {
   ProposeResult append(Entry entry);
   // The connection to `peer` was re-established (messages on the old one may have been lost).
   void reconnected(NodeId peer);
+  // The connection to `peer` closed. Leader election takes a lost link to the leader as a sign
+  // that it died and checks with the other peers at once (BallotLeaderElection::disconnected).
+  void disconnected(NodeId peer);
   // Takes over leadership at once (administration and tests); normally election does this.
   void try_become_leader();
 
@@ -70,6 +77,14 @@ class OmniPaxos {
   void snapshot_failed() { sequence_paxos_.snapshot_failed(); }
   LogIndex compacted_idx() const { return sequence_paxos_.compacted_idx(); }
 
+  // ---- durability of this node's own writes (storage.h, rule 3) ----
+  // Call when sealing a storage batch (every write made so far is in it) and keep the mark with
+  // the batch; once the batch is durable, pass the mark to made_durable(). A leader counts its own
+  // log towards a write quorum only up to what was reported this way, which is what lets the
+  // driver send AcceptDecide and Decide before its own sync (may_send_before_sync, messages.h).
+  DurabilityMark durability_mark() const { return sequence_paxos_.durability_mark(); }
+  void made_durable(const DurabilityMark& mark) { sequence_paxos_.made_durable(mark); }
+
   // Appends every pending message to `out`.
   void take_outgoing(std::vector<Message>& out);
   // Appends the reads confirmed or failed since the last call.
@@ -91,6 +106,8 @@ class OmniPaxos {
  private:
   BallotLeaderElection::Leading leading() const;
   void observe(const Ballot& ballot);
+  // Hands a ballot that leader election elected to Sequence Paxos.
+  void elect(const std::optional<Ballot>& elected);
 
   Config config_;
   Storage& storage_;

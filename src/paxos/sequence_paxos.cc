@@ -37,9 +37,13 @@ NodeId SequencePaxos::leader() const {
 bool SequencePaxos::fresh() const {
   // Promises do not count: our own binds only us (and we remember it), and promises we hold from
   // a peer's earlier run are dropped as soon as its new run's heartbeat arrives, which is before
-  // we answer that heartbeat with this value (observe_incarnation).
-  return storage_.accepted_round().is_zero() && storage_.log_end() == LogIndex(0) &&
-         storage_.compacted_idx() == LogIndex(0);
+  // we answer that heartbeat with this value (observe_incarnation). An accepted round with an
+  // empty log does not count either: what an amnesiac node may have helped to choose sits in the
+  // logs of w - 1 >= 1 of its peers for good (a log only ever loses undecided entries, and
+  // trimming shows in compacted_idx), so one non-empty log among the peers is what keeps it
+  // amnesiac. Counting the round would only keep amnesiac nodes waiting for nothing (a new
+  // cluster whose first leader synced its empty log before a node lost its disk).
+  return storage_.log_end() == LogIndex(0) && storage_.compacted_idx() == LogIndex(0);
 }
 
 void SequencePaxos::observe_incarnation(NodeId peer, std::uint64_t incarnation) {
@@ -56,6 +60,13 @@ void SequencePaxos::observe_incarnation(NodeId peer, std::uint64_t incarnation) 
     p->accepted_idx = LogIndex(0);
     send_prepare(peer);
   }
+}
+
+void SequencePaxos::end_amnesia() {
+  if (!amnesiac_) return;
+  amnesiac_ = false;
+  // The promise made while amnesiac becomes binding from now on (see start_amnesiac).
+  if (!promise_.is_zero()) storage_.set_promise(promise_);
 }
 
 void SequencePaxos::observe_peer_ballot(NodeId peer, const Ballot& ballot) {

@@ -47,6 +47,13 @@ struct SnapshotWanted {
   friend bool operator==(const SnapshotWanted&, const SnapshotWanted&) = default;
 };
 
+// What one storage batch holds of this node's log: the log of accepted round `round` up to `end`
+// (within one round a log only grows, so that prefix never changes). See made_durable.
+struct DurabilityMark {
+  Ballot round;
+  LogIndex end;
+};
+
 enum class ProposeResult {
   kAccepted,    // appended, forwarded or buffered; watch decided entries for the outcome
   kBufferFull,  // no leader is taking proposals and the buffer is full: retry later
@@ -98,17 +105,32 @@ class SequencePaxos {
   // leader before it was synced, and that leader adopted a log without a chosen entry). The one
   // other way out is a brand-new cluster: every peer reports that it holds no state at all
   // (end_amnesia(), from OmniPaxos).
+  //
+  // Amnesia must survive a crash, so while amnesiac the node writes nothing at all: its promise
+  // stays in memory (it is never counted in a prepare quorum, since the leader it promised is
+  // already accepting; it only lets that leader sync us) and is written together with the synced
+  // log, or when amnesia ends. A restart therefore finds the storage still empty and starts
+  // amnesiac again. (Writing the promise at once let a node restart with a promise and an empty
+  // log, no longer amnesiac, and promise another leader that then adopted a log without a chosen
+  // entry: found by the 3-node sweep.)
   void start_amnesiac() { amnesiac_ = true; }
   // A peer's Config::incarnation, from its heartbeats. A change means it restarted: promises
   // and acknowledgements of its earlier run are dropped and it is prepared again.
   void observe_incarnation(NodeId peer, std::uint64_t incarnation);
   // The largest ballot `peer` said it knows (HeartbeatReply::leader, never below its promise).
   void observe_peer_ballot(NodeId peer, const Ballot& ballot);
-  void end_amnesia() { amnesiac_ = false; }
+  void end_amnesia();
   bool amnesiac() const { return amnesiac_; }
-  // This node holds no replicated state: nothing accepted or stored, and (leading) no promise
-  // received. (Its own promise may be set: see the comment in fresh().)
+  // This node's log is empty and was never trimmed: it holds nothing that can have been chosen.
+  // (Promises and an accepted round may be set: see the comment in fresh().)
   bool fresh() const;
+
+  // Durability of our own log (storage.h, rule 3). The driver takes a mark when it seals a batch
+  // of writes and reports it once that batch is durable. A leader counts its own log in a write
+  // quorum only up to the reported end, so it may send AcceptDecide before its own sync (see
+  // SendRule::kBeforeSyncInOrder) and its fsync overlaps its followers' instead of preceding them.
+  DurabilityMark durability_mark() const { return {storage_.accepted_round(), storage_.log_end()}; }
+  void made_durable(const DurabilityMark& mark);
 
   // ---- outputs ----
   void take_outgoing(std::vector<Message>& out);
@@ -209,6 +231,8 @@ class SequencePaxos {
 
   // leader
   std::vector<Progress> progress_;  // one per peer, in peers_ order
+  // Our own log is durable up to here in our ballot (made_durable); counts in write quorums.
+  LogIndex own_durable_end_;
   Ballot adopted_round_;            // accepted round of the log adopted in the prepare phase
   LogIndex adopted_end_;            // end of that log
   // Promises with their suffixes, by sender; kept during the prepare phase only.

@@ -22,7 +22,7 @@ void SequencePaxos::handle_prepare(NodeId from, const Prepare& prepare) {
     // A new ballot starts a new accept session; sequence numbers of the old one mean nothing.
     last_seq_ = 0;
     promise_ = prepare.ballot;
-    storage_.set_promise(promise_);
+    if (!amnesiac_) storage_.set_promise(promise_);  // see start_amnesiac
   }
   // Pre-empted: our buffered proposals will go to the new leader once it accepts.
   if (role_ == Role::kLeader) step_down();
@@ -112,6 +112,8 @@ void SequencePaxos::accept_sync(const AcceptSync& sync) {
     }
     // We never accepted in this ballot, so our decided index is the one we promised with.
     PAXOS_ASSERT(sync.sync_idx >= decided_idx_, "AcceptSync would cut decided entries");
+    // Rejoining: the promise kept in memory lands in the same batch as the synced log.
+    if (amnesiac_) storage_.set_promise(promise_);
     storage_.truncate(sync.sync_idx);
     storage_.append(sync.suffix);
     storage_.set_accepted_round(sync.ballot);

@@ -23,6 +23,7 @@ void SequencePaxos::become_leader(const Ballot& ballot) {
   forward_.clear();
   progress_.clear();
   promises_.clear();
+  own_durable_end_ = LogIndex(0);  // marks of this ballot will tell
   for (NodeId peer : peers_) {
     Progress p;
     p.node = peer;
@@ -205,17 +206,30 @@ void SequencePaxos::handle_accepted(NodeId from, const Accepted& accepted) {
 
 void SequencePaxos::try_decide() {
   if (role_ != Role::kLeader || phase_ != Phase::kAccept) return;
-  // The largest index that a write quorum has accepted in this ballot. The leader's own log counts
-  // in full: the driver makes it durable before any follower can acknowledge (storage.h, rule 3).
+  // The largest index that a write quorum has accepted, durably, in this ballot. Our own log
+  // counts only as far as the driver reported it durable: AcceptDecide may leave before our own
+  // sync (messages.h, SendRule), so the rest of it could still vanish in a crash.
   std::vector<LogIndex>& accepted = decide_scratch_;  // reused: this runs for every Accepted
   accepted.clear();
-  accepted.push_back(storage_.log_end());
+  accepted.push_back(std::min(own_durable_end_, storage_.log_end()));
   for (const Progress& p : progress_) accepted.push_back(p.accepted_idx);
   const std::size_t w = quorum_.write_quorum_size();
   PAXOS_ASSERT(w >= 1 && w <= accepted.size(), "write quorum fits the cluster");
   std::nth_element(accepted.begin(), accepted.begin() + static_cast<std::ptrdiff_t>(w - 1),
                    accepted.end(), std::greater<>());
   set_decided(accepted[w - 1]);
+}
+
+void SequencePaxos::made_durable(const DurabilityMark& mark) {
+  // Only a mark of our own accepted round counts: its log prefix is the one we are extending. A
+  // mark sealed before the adoption (another round) or in an earlier ballot says nothing of it.
+  if (role_ != Role::kLeader || phase_ != Phase::kAccept || mark.round != promise_ ||
+      storage_.accepted_round() != promise_ || mark.end <= own_durable_end_) {
+    return;
+  }
+  PAXOS_ASSERT(mark.end <= storage_.log_end(), "a durable mark beyond our log");
+  own_durable_end_ = mark.end;
+  try_decide();
 }
 
 void SequencePaxos::handle_prepare_req(NodeId from) {

@@ -40,6 +40,7 @@ void SequencePaxos::start_read_round() {
 }
 
 void SequencePaxos::handle_read_quorum_check(NodeId from, const ReadQuorumCheck& check) {
+  if (amnesiac_) return;  // acknowledges nothing until it has rejoined (start_amnesiac)
   if (check.ballot < promise_) {
     send(from, NotAccepted{promise_});
   } else if (check.ballot == promise_ && role_ == Role::kFollower) {

@@ -8,10 +8,14 @@
 //    a crash the storage holds the state as of some completed `sync()`, never a part of a batch.
 //    This is what lets a disk-backed implementation group many writes under one fsync (group
 //    commit) and lets the core write in any order inside one event.
-// 3. The driver may send a message obtained from `OmniPaxos::take_outgoing()`, and may acknowledge
-//    decided entries to clients, only once every write made before that call is durable. The
-//    driver may keep handling events while an earlier batch is being synced (for example on an
-//    I/O thread) as long as it holds back the messages and replies that depend on it.
+// 3. The driver may send a message obtained from `OmniPaxos::take_outgoing()` only once every
+//    write made before that call is durable, except where the message's SendRule
+//    (messages.h) allows it sooner; and it reports each durable batch to the core
+//    (OmniPaxos::durability_mark / made_durable), which is how a leader's own log comes to count
+//    in a write quorum. Decided entries may be applied and acknowledged at once: a decided index
+//    counts durable acceptances only. The driver may keep handling events while an earlier batch
+//    is being synced (for example on an I/O thread) as long as it holds back the messages that
+//    depend on it.
 // 4. Failure: an implementation that cannot write or sync must not return as if it had. A disk
 //    implementation ends the process with a clear message (never continue after a failed fsync);
 //    the core therefore treats every call as succeeding.
@@ -67,5 +71,14 @@ class Storage {
   // Makes every earlier write durable (see the contract above).
   virtual void sync() = 0;
 };
+
+// Whether `storage` holds nothing at all: no promise, no accepted round, no log, nothing trimmed.
+// A driver starts a replica on such storage amnesiac (SequencePaxos::start_amnesiac): it may be
+// new, or lost. (An amnesiac replica writes nothing until it has rejoined, so this still holds
+// after it crashed while amnesiac.)
+inline bool holds_nothing(const Storage& storage) {
+  return storage.promise().is_zero() && storage.accepted_round().is_zero() &&
+         storage.log_end() == LogIndex(0) && storage.compacted_idx() == LogIndex(0);
+}
 
 }  // namespace paxoskv::paxos

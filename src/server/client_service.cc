@@ -9,6 +9,15 @@ namespace paxoskv::server {
 
 ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
                              RequestHandler on_request)
+    : ClientService(io, config,
+                    RequestWithBodyHandler(
+                        [on_request = std::move(on_request)](const std::shared_ptr<Connection>& c,
+                                                             Request&& request, std::string_view) {
+                          on_request(c, std::move(request));
+                        })) {}
+
+ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
+                             RequestWithBodyHandler on_request)
     : io_(io),
       config_(config),
       on_request_(std::move(on_request)),
@@ -75,16 +84,19 @@ void ClientService::accept() {
               c.close("unexpected frame kind from a client");
               return;
             }
-            Request request;
+            // Decoded into one reused Request: its strings keep their capacity from the last
+            // request, so a put allocates nothing here. The handler runs to completion before the
+            // next frame is decoded (nothing it calls reads from a socket).
+            Request& request = request_scratch_;
             std::string error;
             if (!decode(frame.body, request, &error)) {
               Response bad;
               bad.status = Status::kBadRequest;
               bad.error = "undecodable request: " + error;
-              c.send(FrameKind::kClientResponse, encode(bad));
+              c.enqueue([&](std::string& out) { append_frame(out, bad); });
               return;
             }
-            if (auto self = weak.lock()) on_request_(self, std::move(request));
+            if (auto self = weak.lock()) on_request_(self, std::move(request), frame.body);
           },
           [this](Connection& c, const std::string& reason) {
             --open_;

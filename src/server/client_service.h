@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string_view>
 
 #include "common/protocol.h"
 #include "common/server_config.h"
@@ -21,8 +22,15 @@ namespace paxoskv::server {
 class ClientService {
  public:
   using RequestHandler = std::function<void(const std::shared_ptr<Connection>&, Request&&)>;
+  // Also gets the frame body the request was decoded from (valid during the call only): a write
+  // can become its log entry with command_from_request_body() instead of being encoded again.
+  using RequestWithBodyHandler =
+      std::function<void(const std::shared_ptr<Connection>&, Request&&, std::string_view body)>;
 
+  // The handler may move from the Request; if it does not, the next request reuses its buffers.
   ClientService(asio::io_context& io, const ServerConfig& config, RequestHandler on_request);
+  ClientService(asio::io_context& io, const ServerConfig& config,
+                RequestWithBodyHandler on_request);
 
   void start();  // binds the client port; throws asio::system_error on failure
   void stop();
@@ -37,7 +45,8 @@ class ClientService {
 
   asio::io_context& io_;
   const ServerConfig& config_;
-  RequestHandler on_request_;
+  RequestWithBodyHandler on_request_;
+  Request request_scratch_;  // decoded requests, reused (see accept())
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
   // Open connections by id, so that stop() can close them: otherwise their pending reads keep the

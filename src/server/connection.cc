@@ -10,6 +10,13 @@ std::uint64_t next_connection_id() {
   return next++;
 }
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
+// A send buffer that once held a large burst (a follower's resync) is given back after it drains,
+// so that many idle connections do not each keep megabytes.
+constexpr std::size_t kKeepBufferBytes = 256 * 1024;
+
+void release_if_large(std::string& buffer) {
+  if (buffer.capacity() > kKeepBufferBytes) std::string().swap(buffer);
+}
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, Limits limits, std::string name)
@@ -21,6 +28,9 @@ Connection::Connection(asio::ip::tcp::socket socket, Limits limits, std::string 
       decoder_(limits.max_frame_bytes) {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // flush() sends directly and must never block the loop; asynchronous reads and writes work the
+  // same on a non-blocking socket. If this fails, the socket is unusable and the first read says so.
+  socket_.non_blocking(true, ignored);
 }
 
 Connection::~Connection() {
@@ -71,26 +81,54 @@ bool Connection::after_enqueue(std::size_t queued_before) {
           " bytes (the other side is not reading)");
     return false;
   }
-  if (!writing_active_) write_pending();
+  // An asynchronous write in flight flushes the queue when it completes.
+  if (!writing_active_ && !flush_posted_) {
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->flush();
+    });
+  }
   return true;
 }
 
-void Connection::write_pending() {
-  if (pending_.empty() || !open_) return;
+void Connection::flush() {
+  if (!open_ || writing_active_ || pending_.empty()) return;
+  asio::error_code ec;
+  const std::size_t sent = socket_.write_some(asio::buffer(pending_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    close("write failed: " + ec.message());
+    return;
+  }
+  if (!ec && sent == pending_.size()) {
+    pending_.clear();
+    release_if_large(pending_);
+    return;
+  }
+  write_remainder(ec ? 0 : sent);
+}
+
+void Connection::write_remainder(std::size_t sent_bytes) {
+  // The kernel's send buffer is full: the rest goes out asynchronously, and frames queued
+  // meanwhile wait in pending_ for its completion.
   writing_.swap(pending_);
   pending_.clear();
+  writing_offset_ = sent_bytes;
   writing_active_ = true;
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
-                      self->writing_active_ = false;
-                      self->writing_.clear();
-                      if (!self->open_) return;
-                      if (ec) {
-                        self->close("write failed: " + ec.message());
-                        return;
-                      }
-                      self->write_pending();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(writing_.data() + sent_bytes, writing_.size() - sent_bytes),
+      [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+        self->writing_active_ = false;
+        self->writing_.clear();
+        self->writing_offset_ = 0;
+        release_if_large(self->writing_);
+        if (!self->open_) return;
+        if (ec) {
+          self->close("write failed: " + ec.message());
+          return;
+        }
+        self->flush();
+      });
 }
 
 void Connection::arm_idle_timer() {

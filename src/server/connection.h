@@ -2,6 +2,11 @@
 // io_context. Incoming frames go to a callback; outgoing frames are queued up to a byte limit and
 // written with one write call for everything queued (many messages, one syscall). A peer that
 // stops reading fills its queue and is disconnected instead of growing our memory.
+//
+// Writes are coalesced per loop iteration: the first frame queued posts a flush, so every frame
+// queued by the handlers that run before it (all the answers of one applied batch, say) leaves in
+// one send. The flush writes straight from the queue with a non-blocking send, which in the common
+// case takes everything; only a remainder the kernel did not take goes to an asynchronous write.
 #pragma once
 
 #include <asio.hpp>
@@ -51,12 +56,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   std::uint64_t id() const { return id_; }
-  std::size_t queued_bytes() const { return pending_.size() + writing_.size(); }
+  std::size_t queued_bytes() const { return pending_.size() + writing_.size() - writing_offset_; }
 
  private:
   bool after_enqueue(std::size_t queued_before);
   void read_some();
-  void write_pending();
+  void flush();
+  void write_remainder(std::size_t sent_bytes);
   void arm_idle_timer();
 
   asio::ip::tcp::socket socket_;
@@ -67,9 +73,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   FrameDecoder decoder_;
   FrameHandler on_frame_;
   CloseHandler on_close_;
-  std::string pending_;  // frames queued while a write is in flight
-  std::string writing_;  // the buffer of the write in flight
+  std::string pending_;  // frames queued since the last flush
+  std::string writing_;  // the buffer of the asynchronous write in flight (from writing_offset_)
+  std::size_t writing_offset_ = 0;
   bool writing_active_ = false;
+  bool flush_posted_ = false;
   bool open_ = false;
   bool activity_ = false;  // something arrived since the idle timer was armed
 };

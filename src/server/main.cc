@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   storage_options.repair = repair;
   storage_options.segment_bytes_max = config.segment_bytes;
   storage_options.fsync = config.fsync == "on";
+  // fdatasync then writes only data: the file's size and blocks are already on disk (one disk
+  // write per batch instead of two on ext4).
+  storage_options.zero_ahead_bytes = 1u << 20;
   if (!storage_options.fsync) {
     spdlog::warn("storage.fsync is OFF: acknowledged writes can be lost on a crash or power loss; "
                  "use this only to measure what durability costs");

@@ -60,6 +60,10 @@ Node::Node(asio::io_context& io, ServerConfig config,
           [this](std::uint64_t peer) {
             replica_.reconnected(paxos::NodeId(peer));
             schedule_pump();
+          },
+          [this](std::uint64_t peer) {
+            replica_.disconnected(paxos::NodeId(peer));
+            schedule_pump();
           }),
       snapshot_store_(std::move(snapshots)),
       snapshotter_(
@@ -83,7 +87,7 @@ Node::~Node() {
 }
 
 void Node::start() {
-  if (storage_->recovery_report().fresh) {
+  if (paxos::holds_nothing(*storage_)) {
     // A new data directory, or a lost one: promise nothing until it is safe (amnesia guard).
     replica_.start_amnesiac();
     spdlog::info("new data directory: this node joins once every peer is new too (a new cluster) "
@@ -252,25 +256,34 @@ void Node::pump() {
   if (stopped_) return;
   outbox_.clear();
   replica_.take_outgoing(outbox_);
+  // Each message leaves as early as its SendRule allows (paxos/messages.h): heartbeats and read
+  // checks at once (never behind a slow disk, or a healthy leader would lose its leadership
+  // during an fsync); a leader's AcceptDecide/Decide at once too unless an earlier message waits,
+  // so its fsync overlaps its followers' instead of preceding them; everything else once this
+  // pump's writes are durable.
   Flush flush;
   for (paxos::Message& m : outbox_) {
-    // Heartbeats and read-quorum checks carry no stored state: never hold them behind a slow disk,
-    // or a healthy leader would lose its leadership during an fsync.
-    if (std::holds_alternative<paxos::HeartbeatRequest>(m.payload) ||
-        std::holds_alternative<paxos::HeartbeatReply>(m.payload) ||
-        std::holds_alternative<paxos::ReadQuorumCheck>(m.payload) ||
-        std::holds_alternative<paxos::ReadQuorumAck>(m.payload)) {
+    const paxos::SendRule rule = paxos::send_rule(m.payload);
+    if (rule == paxos::SendRule::kAnyTime ||
+        (rule == paxos::SendRule::kBeforeSyncInOrder && flushes_.empty() &&
+         flush.messages.empty())) {
       peers_.send(m);
     } else {
       flush.messages.push_back(std::move(m));
     }
   }
-  flush.decided = replica_.decided_idx();
-  // This pump's writes go into the next batch sealed (now, or when the one being written is done).
-  flush.needs_batches = sealed_batches_ + (storage_->has_unsealed_writes() ? 1 : 0);
-  flushes_.push_back(std::move(flush));
+  if (!flush.messages.empty()) {
+    // This pump's writes go into the next batch sealed (now, or when the one being written is
+    // done).
+    flush.needs_batches = sealed_batches_ + (storage_->has_unsealed_writes() ? 1 : 0);
+    flushes_.push_back(std::move(flush));
+  }
   if (!batch_in_flight_) seal_and_write();
   release_durable_flushes();
+  // A decided index counts only durable acceptances (a write quorum holds every decided entry on
+  // disk), so decided entries are applied and answered at once, whether or not our own batch
+  // recording them is durable yet. Snapshots wait for that (Snapshotter::on_durable_decided).
+  apply_decided(replica_.decided_idx());
   collect_reads();
   serve_applied_reads();
   log_leadership_changes();
@@ -278,33 +291,39 @@ void Node::pump() {
 }
 
 void Node::seal_and_write() {
+  // Taken before sealing: the batch holds every write made so far, so this is what it makes
+  // durable of our log, and the decided index it records.
+  const paxos::DurabilityMark mark = replica_.durability_mark();
+  const paxos::LogIndex decided = replica_.decided_idx();
   storage::SealedBatch batch = storage_->seal_batch();
   if (batch.empty()) return;
   ++sealed_batches_;
   batch_in_flight_ = true;
-  asio::post(disk_io_, [this, batch = std::move(batch)] {
+  asio::post(disk_io_, [this, batch = std::move(batch), mark, decided] {
     storage_->writer().append_and_sync(batch);
-    asio::post(io_, [this] { on_batch_durable(); });
+    asio::post(io_, [this, mark, decided] { on_batch_durable(mark, decided); });
   });
 }
 
-void Node::on_batch_durable() {
+void Node::on_batch_durable(const paxos::DurabilityMark& mark, paxos::LogIndex decided) {
   // One batch at a time is in flight, so this completion is the oldest sealed batch.
   ++durable_batches_;
   batch_in_flight_ = false;
+  if (stopped_) return;
+  // A leader counts its own log in write quorums from here on: this may decide entries.
+  replica_.made_durable(mark);
+  snapshotter_.on_durable_decided(decided);
   release_durable_flushes();
   // Everything written meanwhile, by however many pumps, goes out as one batch.
-  if (!stopped_) seal_and_write();
-  serve_applied_reads();
+  seal_and_write();
+  schedule_pump();
 }
 
 void Node::release_durable_flushes() {
   while (!flushes_.empty() && flushes_.front().needs_batches <= durable_batches_) {
-    Flush& f = flushes_.front();
     if (!stopped_) {
-      for (const paxos::Message& m : f.messages) peers_.send(m);
+      for (const paxos::Message& m : flushes_.front().messages) peers_.send(m);
     }
-    apply_decided(f.decided);
     flushes_.pop_front();
   }
 }

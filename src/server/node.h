@@ -2,17 +2,22 @@
 //
 // Events are a tick timer, peer messages, peer reconnections and client requests. Each event only
 // feeds the core or queues work; a single "pump" posted after the events of one loop iteration
-// then does, in order: take the core's outbox, make storage durable, send the messages, apply the
-// newly decided entries to the state machine and answer the clients waiting for them, and serve
-// linearizable reads whose read index has been applied (style.md §8, omnipaxos-kv server.rs).
-// Because the pump runs once per iteration, everything that arrived together is batched: one sync
-// and one message per peer for many requests.
+// then does, in order: take the core's outbox, send what may leave now and queue the rest behind
+// the storage batch it depends on, start writing that batch, apply the newly decided entries to
+// the state machine and answer the clients waiting for them, and serve linearizable reads whose
+// read index has been applied (style.md §8, omnipaxos-kv server.rs). Because the pump runs once
+// per iteration, everything that arrived together is batched: one sync and one message per peer
+// for many requests.
 //
-// Durability without stalling the loop (storage.h, rule 3): the pump seals the writes of its
-// events into one WAL batch and hands it to a dedicated I/O thread, which writes it with one
-// fdatasync and posts a completion back. The messages and the decided index of that pump are held
-// until then, in order; the loop meanwhile keeps ticking, answering heartbeats (they depend on no
-// stored state and bypass the queue) and sealing the next batch (group commit).
+// Durability without stalling the loop (storage.h, rule 3; paxos/messages.h, SendRule): the pump
+// seals the writes of its events into one WAL batch and hands it to a dedicated I/O thread, which
+// writes it with one fdatasync and posts a completion back; while it is being written, later
+// writes accumulate and are sealed together when it completes (group commit). Messages that vouch
+// for stored state (Promise, Accepted, ...) are held until their batch is durable, in order. A
+// leader's AcceptDecide leaves at once: the leader counts its own log in a write quorum only once
+// the completion reports it durable (OmniPaxos::made_durable), so its fsync runs in parallel with
+// its followers'. Decided entries are applied as soon as they are decided (a write quorum holds
+// them durably); snapshots wait until the decided index is durable here too (Snapshotter).
 #pragma once
 
 #include <asio.hpp>
@@ -72,7 +77,7 @@ class Node {
 
   void schedule_pump();
   void pump();
-  void on_batch_durable();
+  void on_batch_durable(const paxos::DurabilityMark& mark, paxos::LogIndex decided);
   void release_durable_flushes();
   void apply_decided(paxos::LogIndex limit);
   void collect_reads();
@@ -112,11 +117,10 @@ class Node {
   std::map<std::uint64_t, PendingRead> pending_reads_;
   std::uint64_t next_read_id_ = 1;
 
-  // What one pump produced, released once its WAL batch is durable (and every earlier one).
+  // Messages of one pump that wait for its WAL batch (and every earlier one) to be durable.
   struct Flush {
     std::vector<paxos::Message> messages;
-    paxos::LogIndex decided;
-    // Released once this many WAL batches are durable: the writes it depends on are in them.
+    // Released once this many WAL batches are durable: the writes they vouch for are in them.
     std::uint64_t needs_batches = 0;
   };
   std::deque<Flush> flushes_;

@@ -15,11 +15,13 @@ asio::ip::tcp::endpoint resolve_endpoint(asio::io_context& io, const std::string
 }
 
 PeerNetwork::PeerNetwork(asio::io_context& io, const ServerConfig& config,
-                         MessageHandler on_message, ConnectedHandler on_connected)
+                         MessageHandler on_message, ConnectedHandler on_connected,
+                         DisconnectedHandler on_disconnected)
     : io_(io),
       config_(config),
       on_message_(std::move(on_message)),
       on_connected_(std::move(on_connected)),
+      on_disconnected_(std::move(on_disconnected)),
       acceptor_(io) {
   for (const PeerConfig& p : config_.peers) {
     if (p.id == config_.node_id) continue;
@@ -183,7 +185,15 @@ void PeerNetwork::on_closed(Connection& c, const Link& link, const std::string& 
   if (link.established) {
     spdlog::info("lost peer {}: {}", link.peer_id, reason);
     Peer& peer = peers_.at(link.peer_id);
-    if (peer.connection.get() == &c) peer.connection.reset();
+    // A connection closed because a newer one replaced it is no loss.
+    if (peer.connection.get() == &c) {
+      peer.connection.reset();
+      // Posted: a close can happen inside send() (an overflowing queue), in the middle of the
+      // caller's work with the core.
+      asio::post(io_, [this, peer_id = link.peer_id] {
+        if (!stopped_ && !peers_.at(peer_id).connection) on_disconnected_(peer_id);
+      });
+    }
   }
   // The dialling side owns reconnection; the accepting side waits to be dialled again.
   if (link.dialled) schedule_redial(link.peer_id);

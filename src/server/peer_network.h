@@ -4,7 +4,9 @@
 // connection and nobody races to replace it. The dialler sends a PeerHello (cluster id, node id)
 // and the acceptor answers with its own; a wrong cluster or an unknown node is refused and logged.
 // A lost connection is redialled with backoff, and every new connection is reported, so that the
-// core can resync (`OmniPaxos::reconnected`): messages on the old one may have been lost.
+// core can resync (`OmniPaxos::reconnected`): messages on the old one may have been lost. Every
+// lost connection is reported too (`OmniPaxos::disconnected`): a peer process that dies closes its
+// sockets at once, which is the quickest sign of a failed leader there is.
 #pragma once
 
 #include <asio.hpp>
@@ -25,9 +27,12 @@ class PeerNetwork {
  public:
   using MessageHandler = std::function<void(paxos::Message&&)>;
   using ConnectedHandler = std::function<void(std::uint64_t peer_id)>;
+  using DisconnectedHandler = std::function<void(std::uint64_t peer_id)>;
 
+  // `on_disconnected` runs (posted, never inside send()) when an established connection closed
+  // and no newer one has replaced it.
   PeerNetwork(asio::io_context& io, const ServerConfig& config, MessageHandler on_message,
-              ConnectedHandler on_connected);
+              ConnectedHandler on_connected, DisconnectedHandler on_disconnected);
 
   // Binds the peer port (throws asio::system_error on failure) and starts dialling.
   void start();
@@ -80,6 +85,7 @@ class PeerNetwork {
   const ServerConfig& config_;
   MessageHandler on_message_;
   ConnectedHandler on_connected_;
+  DisconnectedHandler on_disconnected_;
   asio::ip::tcp::acceptor acceptor_;
   std::map<std::uint64_t, Peer> peers_;  // other members by id
   std::string encode_buffer_;

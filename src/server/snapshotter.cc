@@ -23,6 +23,7 @@ Snapshotter::Snapshotter(Options options, NodeId self, paxos::ConfigId config_id
       send_(std::move(send)) {}
 
 LogIndex Snapshotter::restore_at_start() {
+  durable_decided_ = replica_.decided_idx();  // read back from storage: durable
   const LogIndex compacted = replica_.compacted_idx();
   const auto latest = store_.latest();
   if (!latest) {
@@ -61,23 +62,36 @@ LogIndex Snapshotter::restore_at_start() {
 }
 
 void Snapshotter::after_apply(LogIndex applied) {
-  if (options_.interval_entries == 0) return;
+  if (options_.interval_entries == 0 || pending_) return;
   if (applied < last_snapshot_ + options_.interval_entries) return;
-  const auto started = Clock::now();
+  pending_ = Pending{applied, kv_.snapshot(), Clock::now()};
+  write_pending();
+}
+
+void Snapshotter::on_durable_decided(LogIndex decided) {
+  durable_decided_ = std::max(durable_decided_, decided);
+  write_pending();
+}
+
+void Snapshotter::write_pending() {
+  if (!pending_ || pending_->index > durable_decided_) return;
+  const LogIndex at = pending_->index;
   const LogIndex previous = last_snapshot_;
-  store_.write(applied, kv_.snapshot());
-  last_snapshot_ = applied;
+  store_.write(at, pending_->payload);
+  last_snapshot_ = at;
   ++stats_.taken;
-  stats_.latest_idx = applied.value();
+  stats_.latest_idx = at.value();
   stats_.last_write_us = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - pending_->encoded_at)
+          .count());
+  pending_.reset();
   // Trim at the previous snapshot, never at one we do not hold; an app ahead of the log (after a
   // restart from a snapshot the log had not reached) waits until the log decides past it.
   if (previous > replica_.compacted_idx() && previous <= replica_.decided_idx()) {
     replica_.trim(previous);
   }
-  spdlog::info("snapshot at index {} written in {} us; log trimmed below {}", applied.value(),
-               stats_.last_write_us, replica_.compacted_idx().value());
+  spdlog::info("snapshot at index {} written {} us after it was encoded; log trimmed below {}",
+               at.value(), stats_.last_write_us, replica_.compacted_idx().value());
 }
 
 void Snapshotter::poll(Clock::time_point now) {
@@ -185,6 +199,7 @@ std::optional<LogIndex> Snapshotter::install(Transfer& t) {
   }
   kv_ = std::move(staged);
   last_snapshot_ = std::max(last_snapshot_, index);
+  if (pending_ && pending_->index <= index) pending_.reset();  // the installed one is newer
   ++stats_.installed;
   stats_.latest_idx = std::max(stats_.latest_idx, index.value());
   spdlog::info("installed snapshot at index {} from node {} ({} keys)", index.value(),

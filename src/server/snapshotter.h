@@ -63,8 +63,15 @@ class Snapshotter {
   // log from. Ends the process (fatal) when the log was trimmed beyond it.
   paxos::LogIndex restore_at_start();
 
-  // After entries up to `applied` were applied: takes a snapshot (and trims) when one is due.
+  // After entries up to `applied` were applied: when a snapshot is due, encodes the state machine
+  // at once (its state now), and writes it once `applied` is durably decided here (see below).
   void after_apply(paxos::LogIndex applied);
+  // This node's storage now durably holds `decided` as its decided index. A snapshot is written
+  // only at or below it: the node applies decided entries before its own WAL batch recording
+  // them is durable (a decided index already means durable on a write quorum), and a snapshot
+  // ahead of the durable decided index would look, after a crash, like a received snapshot whose
+  // install was interrupted, and the restart would reset the log to it (start_plan.h).
+  void on_durable_decided(paxos::LogIndex decided);
 
   // Follows the core's SnapshotWanted: starts, retries, abandons transfers. Call after every
   // batch of events (and on ticks, for timeouts).
@@ -99,7 +106,17 @@ class Snapshotter {
   paxos::OmniPaxos& replica_;
   Send send_;
 
+  void write_pending();
+
   paxos::LogIndex last_snapshot_;  // newest snapshot taken or installed here
+  paxos::LogIndex durable_decided_;  // on_durable_decided
+  // A snapshot encoded but not yet written: its index is not yet durably decided here.
+  struct Pending {
+    paxos::LogIndex index;
+    std::string payload;
+    Clock::time_point encoded_at;
+  };
+  std::optional<Pending> pending_;
   std::optional<Transfer> transfer_;
   Stats stats_;
 };

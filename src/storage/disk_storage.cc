@@ -27,7 +27,11 @@ Result<std::unique_ptr<DiskStorage>> DiskStorage::open(const std::string& dir,
   RecoveryReport report;
   if (Status s = recover_wal(wal_dir, options.repair, state, report)) return *s;
   const std::uint64_t next_batch = state.tail.next_batch;
-  auto writer = WalWriter::open(state.tail, options.fsync);
+  WalWriter::Options writer_options;
+  writer_options.fsync_batches = options.fsync;
+  writer_options.zero_ahead_bytes = options.zero_ahead_bytes;
+  writer_options.segment_bytes_max = options.segment_bytes_max;
+  auto writer = WalWriter::open(state.tail, writer_options);
   if (!writer) return writer.error();
   PAXOS_ASSERT(writer.value()->next_batch() == next_batch, "writer and state disagree");
   spdlog::info("opened {}: log [{}, {}), decided {}, {} batches in {} segments{}{}", dir,

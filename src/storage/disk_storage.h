@@ -65,6 +65,10 @@ struct DiskStorageOptions {
   // and even leave the WAL unreadable (segments deleted for a trim that never reached the disk).
   // Only for measuring what durability costs (the server warns loudly). Directory fsyncs stay.
   bool fsync = true;
+  // Keep WAL segments extended with zeros this far ahead of the log (WalWriter::Options): batches
+  // then overwrite allocated space and their fdatasync writes only data, not the inode. 0 = off
+  // (files hold exactly their batches, as byte-level tests expect). The server uses 1 MiB.
+  std::uint64_t zero_ahead_bytes = 0;
 };
 
 class DiskStorage final : public paxos::Storage {

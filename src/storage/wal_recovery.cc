@@ -22,6 +22,10 @@ struct Segment {
   std::string name;
 };
 
+bool all_zero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
+}
+
 // Whether the damage at scan.bad_offset in the last segment may be a torn write (see the header).
 bool may_be_torn(std::string_view buf, const SegmentScan& scan, std::uint64_t next_batch) {
   if (scan.bad_but_checksummed) return false;
@@ -123,6 +127,13 @@ class Recovery {
         stop = true;
         return corruption(path, 0, 0, buf.size(), "segment holds no batch");
       }
+      return std::nullopt;
+    }
+    if (all_zero(std::string_view(buf).substr(scan.committed_end)) &&
+        (scan.batches > 0 || last)) {
+      // Unused space the writer keeps ahead of the log (WalWriter, zero_ahead_bytes): the log
+      // ends at the last Commit. A record never starts with zeros (its length and CRC would not
+      // check), and a segment that lost its last batches is caught by the next one's numbering.
       return std::nullopt;
     }
     std::string reason =

@@ -1,6 +1,7 @@
 #include "wal_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bit>
@@ -41,7 +42,7 @@ std::uint64_t FsyncStats::percentile_us(double q) const {
   return max_us;  // buckets were read a moment after count (relaxed snapshot)
 }
 
-Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, bool fsync_batches) {
+Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, const Options& options) {
   PAXOS_ASSERT(tail.next_batch >= 1, "batch numbers start at 1");
   const int dir_fd = ::open(tail.wal_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
@@ -49,6 +50,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, bool fsync_batc
                         errno_message("cannot open WAL directory " + tail.wal_dir, errno)};
   }
   int segment_fd = -1;
+  std::uint64_t segment_file_bytes = 0;
   if (tail.last_segment_first_batch) {
     PAXOS_ASSERT(*tail.last_segment_first_batch < tail.next_batch, "last segment holds no batch");
     const std::string path =
@@ -60,20 +62,33 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(WalTail tail, bool fsync_batc
       return StorageError{StorageError::Kind::kIo,
                           errno_message("cannot open WAL segment " + path + " for writing", err)};
     }
+    struct stat st {};
+    if (::fstat(segment_fd, &st) != 0) {
+      const int err = errno;
+      ::close(segment_fd);
+      ::close(dir_fd);
+      return StorageError{StorageError::Kind::kIo, errno_message("cannot stat " + path, err)};
+    }
+    // Recovery kept a zero tail (unused space) past the last batch: write over it.
+    segment_file_bytes = static_cast<std::uint64_t>(st.st_size);
   }
   return std::unique_ptr<WalWriter>(
-      new WalWriter(std::move(tail), fsync_batches, dir_fd, segment_fd));
+      new WalWriter(std::move(tail), options, dir_fd, segment_fd, segment_file_bytes));
 }
 
-WalWriter::WalWriter(WalTail tail, bool fsync_batches, int dir_fd, int segment_fd)
+WalWriter::WalWriter(WalTail tail, const Options& options, int dir_fd, int segment_fd,
+                     std::uint64_t segment_file_bytes)
     : wal_dir_(std::move(tail.wal_dir)),
-      fsync_batches_(fsync_batches),
+      fsync_batches_(options.fsync_batches),
       next_batch_(tail.next_batch),
       dir_fd_(dir_fd),
-      segment_fd_(segment_fd) {
+      segment_fd_(segment_fd),
+      zero_ahead_bytes_(options.fsync_batches ? options.zero_ahead_bytes : 0),
+      segment_bytes_max_(options.segment_bytes_max) {
   if (segment_fd_ >= 0) {
     segment_first_batch_ = *tail.last_segment_first_batch;
     segment_bytes_ = tail.last_segment_bytes;
+    segment_file_bytes_ = std::max(segment_file_bytes, segment_bytes_);
   }
 }
 
@@ -108,8 +123,12 @@ void WalWriter::append_and_sync(const SealedBatch& batch_to_write) {
     segment_fd_ = -1;
     create_segment(next_batch_);
     segment_bytes_ = 0;
+    segment_file_bytes_ = 0;
   }
   write_all(sealed_batch);
+  // Extending the zero tail in the same fdatasync as a batch: one slower sync per zero_ahead
+  // bytes of log, and every sync in between writes only data.
+  extend_with_zeros(segment_bytes_ + sealed_batch.size());
   if (fsync_batches_) timed_sync(segment_fd_, /*data_only=*/true, "fdatasync");
   segment_bytes_ += sealed_batch.size();
   bytes_written_.fetch_add(sealed_batch.size(), std::memory_order_relaxed);
@@ -142,6 +161,30 @@ void WalWriter::delete_segment(std::uint64_t first_batch) {
   // older one, leaving a gap that recovery reports as a missing segment.
   timed_sync(dir_fd_, /*data_only=*/false, "fsync of the WAL directory");
   segments_deleted_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WalWriter::extend_with_zeros(std::uint64_t data_end) {
+  segment_file_bytes_ = std::max(segment_file_bytes_, data_end);
+  const std::uint64_t target =
+      std::min(data_end + zero_ahead_bytes_, std::max(data_end, segment_bytes_max_));
+  // Extend in large steps (when less than half the lead is left), not a little per batch.
+  if (zero_ahead_bytes_ == 0 || segment_file_bytes_ >= target ||
+      segment_file_bytes_ >= data_end + zero_ahead_bytes_ / 2) {
+    return;
+  }
+  // Real zeros, not fallocate: unwritten extents would still change metadata when first written.
+  static const std::string kZeros(64 << 10, '\0');
+  while (segment_file_bytes_ < target) {
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(kZeros.size(), target - segment_file_bytes_));
+    const ssize_t written =
+        ::pwrite(segment_fd_, kZeros.data(), n, static_cast<off_t>(segment_file_bytes_));
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) {
+      fatal(errno_message("extending " + current_segment_path() + " with zeros failed", errno));
+    }
+    segment_file_bytes_ += static_cast<std::uint64_t>(written);
+  }
 }
 
 void WalWriter::write_all(std::string_view bytes) {

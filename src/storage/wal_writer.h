@@ -61,10 +61,21 @@ struct WalTail {
 
 class WalWriter {
  public:
+  struct Options {
+    // false skips the fdatasync of each batch (DiskStorageOptions::fsync: only for measuring what
+    // durability costs).
+    bool fsync_batches = true;
+    // The segment file is kept extended with zeros this far beyond the last batch (0 = off), but
+    // never beyond `segment_bytes_max`, so that a batch's fdatasync finds the file's size and
+    // blocks already on disk and writes only the data (on ext4 a size change costs a second,
+    // synchronous write of the inode). Recovery reads a zero tail as unused space. Only with
+    // `fsync_batches`.
+    std::uint64_t zero_ahead_bytes = 0;
+    std::uint64_t segment_bytes_max = UINT64_MAX;
+  };
   // Opens the WAL directory and the last segment for appending (errors as values: this runs
-  // inside DiskStorage::open). With `fsync_batches` false the fdatasync of each batch is skipped
-  // (DiskStorageOptions::fsync: only for measuring what durability costs).
-  static Result<std::unique_ptr<WalWriter>> open(WalTail tail, bool fsync_batches = true);
+  // inside DiskStorage::open).
+  static Result<std::unique_ptr<WalWriter>> open(WalTail tail, const Options& options);
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
@@ -95,7 +106,9 @@ class WalWriter {
   void inject_fsync_failure(bool armed) { injected_failure_.store(armed); }
 
  private:
-  WalWriter(WalTail tail, bool fsync_batches, int dir_fd, int segment_fd);
+  WalWriter(WalTail tail, const Options& options, int dir_fd, int segment_fd,
+            std::uint64_t segment_file_bytes);
+  void extend_with_zeros(std::uint64_t data_end);
   void create_segment(std::uint64_t first_batch);
   void delete_segment(std::uint64_t first_batch);
   void write_all(std::string_view bytes);
@@ -108,7 +121,10 @@ class WalWriter {
   int dir_fd_ = -1;
   int segment_fd_ = -1;
   std::uint64_t segment_first_batch_ = 0;
-  std::uint64_t segment_bytes_ = 0;
+  std::uint64_t segment_bytes_ = 0;       // batches written to the current segment
+  std::uint64_t segment_file_bytes_ = 0;  // its file size: the batches plus the zero tail
+  const std::uint64_t zero_ahead_bytes_;
+  const std::uint64_t segment_bytes_max_;
   std::atomic<std::uint64_t> bytes_written_{0};
   std::atomic<std::uint64_t> segments_deleted_{0};
 

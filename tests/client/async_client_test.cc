@@ -41,6 +41,8 @@ ClientOptions options_for(std::vector<std::string> endpoints,
   o.endpoints = std::move(endpoints);
   o.request_timeout = request_timeout;
   o.attempt_timeout = attempt_timeout;
+  // These tests count exactly the requests they send; leader probes have tests of their own.
+  o.find_leader = false;  // the default, spelled out
   return o;
 }
 
@@ -379,6 +381,198 @@ TEST(AsyncClient, DestroyingTheClientInsideACallbackIsSafe) {
   io.restart();
   io.run_for(50ms);  // let the aborted handlers drain
   EXPECT_EQ(calls, 1);
+}
+
+// ---- failover, the shared timer, the request window ----
+
+bool is_probe(const Request& r) {
+  return r.client_id == 0 && r.op == Op::kGet && (r.seq >> 63) == 1;
+}
+
+Response not_leader_for(const Request& r, const std::string& leader_address) {
+  Response resp;
+  resp.seq = r.seq;
+  resp.status = Status::kNotLeader;
+  resp.leader_hint = 9;
+  resp.leader_address = leader_address;
+  return resp;
+}
+
+TEST(AsyncClient, RequestsOnADeadConnectionGoElsewhereAtOnceAndCompleteOnce) {
+  asio::io_context io;
+  FakeServer a(io);
+  FakeServer b(io);
+  // `a` dies like a SIGKILLed leader: its connection closes with requests in flight.
+  a.set_handler([](const std::shared_ptr<FakeConn>& conn, const Request&) { conn->close(); });
+  // An attempt timeout far beyond the run_until limit: only an immediate retry can pass.
+  AsyncClient client(io, options_for({a.address(), b.address()}, 20000ms, 10000ms));
+  std::map<std::uint64_t, int> calls;
+  std::vector<Response> results;
+  for (int i = 0; i < 10; ++i) {
+    client.put("k" + std::to_string(i), "v", false, [&](Response r) {
+      ++calls[r.seq];
+      results.push_back(std::move(r));
+    });
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return results.size() == 10; }, 3000ms));
+  for (const Response& r : results) EXPECT_EQ(r.status, Status::kOk);
+  ASSERT_EQ(calls.size(), 10u);
+  for (const auto& [seq, n] : calls) EXPECT_EQ(n, 1) << "seq " << seq;
+  // `b` saw every seq exactly once, each with the one client id.
+  std::map<std::uint64_t, int> at_b;
+  for (const Request& r : b.requests()) {
+    ++at_b[r.seq];
+    EXPECT_EQ(r.client_id, client.client_id());
+  }
+  ASSERT_EQ(at_b.size(), 10u);
+  for (const auto& [seq, n] : at_b) EXPECT_EQ(n, 1) << "seq " << seq;
+  EXPECT_EQ(client.current_endpoint(), b.address());
+  // Let stray handlers of the dead connection run: nothing completes twice.
+  io.restart();
+  io.run_for(20ms);
+  EXPECT_EQ(results.size(), 10u);
+  EXPECT_EQ(client.outstanding(), 0u);
+}
+
+TEST(AsyncClient, SharedTimerTimesOutEveryUnansweredRequestOnce) {
+  asio::io_context io;
+  FakeServer server(io);
+  // Even seqs are answered, odd ones never are.
+  server.set_handler([](const std::shared_ptr<FakeConn>& conn, const Request& r) {
+    if (r.seq % 2 == 0) conn->reply(ok_for(r));
+  });
+  AsyncClient client(io, options_for({server.address()}, 300ms, 60ms));
+  std::map<std::uint64_t, std::vector<Status>> got;
+  std::size_t done = 0;
+  for (int i = 0; i < 20; ++i) {
+    client.get("k", false, [&](Response r) {
+      got[r.seq].push_back(r.status);
+      ++done;
+    });
+  }
+  ASSERT_TRUE(run_until(
+      io, [&] { return done == 20; }, 3000ms));
+  ASSERT_EQ(got.size(), 20u);
+  for (const auto& [seq, statuses] : got) {
+    ASSERT_EQ(statuses.size(), 1u) << "seq " << seq;
+    EXPECT_EQ(statuses[0], seq % 2 == 0 ? Status::kOk : Status::kTimeout) << "seq " << seq;
+  }
+  EXPECT_EQ(client.outstanding(), 0u);
+  io.restart();
+  io.run_for(100ms);  // the timer may fire once more: it must find nothing to do
+  EXPECT_EQ(done, 20u);
+}
+
+TEST(AsyncClient, ManyRequestsAnsweredInAnyOrderCompleteOnceEach) {
+  asio::io_context io;
+  FakeServer server(io);
+  constexpr int kRequests = 700;  // beyond every ring size the window starts with
+  std::vector<std::pair<std::shared_ptr<FakeConn>, Request>> held;
+  server.set_handler([&](const std::shared_ptr<FakeConn>& conn, const Request& r) {
+    held.emplace_back(conn, r);
+    if (held.size() < kRequests) return;
+    // A fixed permutation (3 is coprime to 700): stride 3 through the slots, seq 1 last.
+    for (int i = 1; i <= kRequests; ++i) {
+      const auto& [c, req] = held[static_cast<std::size_t>((i * 3) % kRequests)];
+      Response resp = ok_for(req);
+      resp.kvs.push_back(KeyValue{req.key, req.key, 1, 1, 1});
+      c->reply(resp);
+    }
+  });
+  AsyncClient client(io, options_for({server.address()}));
+  std::map<std::uint64_t, int> calls;
+  std::size_t done = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    client.get(key, false, [&, key, i](Response r) {
+      ++calls[r.seq];
+      ++done;
+      EXPECT_EQ(r.seq, static_cast<std::uint64_t>(i + 1));
+      ASSERT_EQ(r.kvs.size(), 1u) << status_name(r.status) << " " << r.error;
+      EXPECT_EQ(r.kvs[0].value, key);
+    });
+  }
+  ASSERT_TRUE(run_until(io, [&] { return done == kRequests; }));
+  EXPECT_EQ(server.requests().size(), static_cast<std::size_t>(kRequests));
+  EXPECT_EQ(calls.size(), static_cast<std::size_t>(kRequests));
+  for (const auto& [seq, n] : calls) EXPECT_EQ(n, 1) << "seq " << seq;
+  // The window is empty again: the next request claims every earlier one answered (no write was
+  // applied yet, so first_unacked stays 1 for the server's sake; see first_unacked()).
+  EXPECT_EQ(client.outstanding(), 0u);
+}
+
+TEST(AsyncClient, LeaderProbeMovesRequestsToTheLeader) {
+  asio::io_context io;
+  FakeServer follower(io);
+  FakeServer leader(io);
+  // The follower names the leader to probes and sits on writes (as if forwarding them).
+  follower.set_handler([&](const std::shared_ptr<FakeConn>& conn, const Request& r) {
+    if (is_probe(r)) conn->reply(not_leader_for(r, leader.address()));
+  });
+  ClientOptions options = options_for({follower.address()}, 5000ms, 5000ms);
+  options.find_leader = true;
+  AsyncClient client(io, options);
+  std::optional<Response> result;
+  client.put("k", "v", false, [&](Response r) { result = std::move(r); });
+  ASSERT_TRUE(run_until(
+      io, [&] { return result.has_value(); }, 3000ms));
+  EXPECT_EQ(result->status, Status::kOk);
+  EXPECT_EQ(client.current_endpoint(), leader.address());
+  // The probe is a read outside any session, with a seq no request can have.
+  ASSERT_GE(follower.requests().size(), 1u);
+  EXPECT_TRUE(is_probe(follower.requests()[0]));
+  // The leader got a probe of its own and the write, with the seq the follower saw.
+  std::vector<Request> writes;
+  for (const Request& r : leader.requests()) {
+    if (!is_probe(r)) writes.push_back(r);
+  }
+  ASSERT_EQ(writes.size(), 1u);
+  EXPECT_EQ(writes[0].seq, 1u);
+  EXPECT_EQ(writes[0].client_id, client.client_id());
+  EXPECT_EQ(leader.requests().size(), 2u);
+
+  // Later requests go straight to the leader.
+  result.reset();
+  const std::size_t at_follower = follower.requests().size();
+  client.put("k2", "v", false, [&](Response r) { result = std::move(r); });
+  ASSERT_TRUE(run_until(
+      io, [&] { return result.has_value(); }, 3000ms));
+  EXPECT_EQ(result->status, Status::kOk);
+  EXPECT_EQ(follower.requests().size(), at_follower);
+}
+
+TEST(AsyncClient, HintNamingANodeThatJustFailedIsNotFollowed) {
+  asio::io_context io;
+  FakeServer survivor(io);
+  const std::string dead = testing::refused_endpoint();
+  int probes = 0;
+  int copies = 0;
+  // The survivor first still follows the dead leader (names it, and the write it forwarded there
+  // is lost); asked again, it leads and answers the write's second copy.
+  survivor.set_handler([&](const std::shared_ptr<FakeConn>& conn, const Request& r) {
+    if (is_probe(r)) {
+      conn->reply(++probes == 1 ? not_leader_for(r, dead) : ok_for(r));
+      return;
+    }
+    if (++copies >= 2) conn->reply(ok_for(r));
+  });
+  ClientOptions options = options_for({dead, survivor.address()}, 20000ms, 10000ms);
+  options.find_leader = true;
+  AsyncClient client(io, options);
+  std::optional<Response> result;
+  client.put("k", "v", false, [&](Response r) { result = std::move(r); });
+  ASSERT_TRUE(run_until(
+      io, [&] { return result.has_value(); }, 3000ms));
+  EXPECT_EQ(result->status, Status::kOk);
+  EXPECT_EQ(client.current_endpoint(), survivor.address());
+  EXPECT_GE(probes, 2);
+  EXPECT_EQ(copies, 2);
+  for (const Request& r : survivor.requests()) {
+    if (!is_probe(r)) {
+      EXPECT_EQ(r.seq, 1u);
+    }
+  }
 }
 
 TEST(Client, BlockingCallsAgainstServerOnAnotherThread) {

@@ -111,6 +111,27 @@ TEST(KvSessions, RejectedCommandsStillKeepTheSessionAlive) {
   EXPECT_EQ(store.apply(10, with_session(put("a", "3"), 7, 3, 3)).status, Status::kOk);
 }
 
+// The cache keeps answers by seq in a queue appended at the back; a seq that reaches the log after
+// a higher one goes in the middle, and every answer, whatever its shape, replays unchanged.
+TEST(KvSessions, AnswersOfSeqsAppliedOutOfOrderAreEachReplayed) {
+  KvStore store;
+  const Response third = apply_next(store, with_session(put("a", "3"), 7, 3, 1));
+  const Response first = apply_next(store, with_session(put("a", "1", true), 7, 1, 1));
+  const Response second = apply_next(store, with_session(put("", "2"), 7, 2, 1));  // bad request
+  ASSERT_TRUE(first.prev_kv.has_value());
+  EXPECT_EQ(second.status, Status::kBadRequest);
+  EXPECT_EQ(store.sessions().find(7)->responses.size(), 3u);
+  const std::int64_t revision = store.revision();
+  EXPECT_TRUE(same_response(apply_next(store, with_session(put("a", "1", true), 7, 1, 1)), first));
+  EXPECT_TRUE(same_response(apply_next(store, with_session(put("", "2"), 7, 2, 1)), second));
+  EXPECT_TRUE(same_response(apply_next(store, with_session(put("a", "3"), 7, 3, 1)), third));
+  EXPECT_EQ(store.revision(), revision);
+  // Acknowledging 1 and 2 drops exactly those two.
+  apply_next(store, with_session(put("b", "4"), 7, 4, 3));
+  EXPECT_EQ(store.sessions().find(7)->responses.size(), 2u);
+  EXPECT_TRUE(same_response(apply_next(store, with_session(put("a", "3"), 7, 3, 3)), third));
+}
+
 // ---- Exactly-once under random retries, duplicates, losses and reordering. ----
 
 constexpr int kClients = 3;

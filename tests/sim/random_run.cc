@@ -223,6 +223,8 @@ RunResult run_random(const RunOptions& options) {
   testing::Rng flush_rng(options.seed ^ 0x5eedf1a540000001ULL);
   sim.eager_flush_rate = flush_rng.unit();
   sim.end_of_step_flush_rate = 0.5 + flush_rng.unit() * 0.5;
+  // Half the runs sync late (an I/O thread), so leaders stream before their own sync.
+  sim.sync_rate = flush_rng.chance(0.5) ? 1.0 : 0.5 + flush_rng.unit() * 0.5;
   // Half of the runs snapshot and trim often, so that lagging and restarted nodes must catch up
   // from snapshots (and leaders adopt logs that start at one).
   if (flush_rng.chance(0.5)) sim.snapshot_interval_entries = flush_rng.between(3, 40);

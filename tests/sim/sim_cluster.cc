@@ -111,19 +111,38 @@ bool SimCluster::run_until(const std::function<bool()>& done, std::uint64_t max_
   return done();
 }
 
-// The driver's half of the durability contract: take the outbox, make storage durable, then
-// send and expose decided entries.
+// The driver's half of the durability contract (storage.h, rule 3; messages.h, SendRule): take
+// the outbox and send what may leave before the sync, in order; then make storage durable, at once
+// or at a later flush, and only then send the rest.
 void SimCluster::flush(Node& n) {
   scratch_out_.clear();
   n.replica->take_outgoing(scratch_out_);
+  for (paxos::Message& m : scratch_out_) {
+    const paxos::SendRule rule = paxos::send_rule(m.payload);
+    if (rule == paxos::SendRule::kAnyTime ||
+        (rule == paxos::SendRule::kBeforeSyncInOrder && n.held.empty())) {
+      network_.send(std::move(m), now_);
+    } else {
+      n.held.push_back(std::move(m));
+    }
+  }
+  // Decided entries are applied at once: a decided index counts durable acceptances only.
+  check_decided(n);
+  if (rng_.chance(options_.sync_rate)) sync(n);
+}
+
+void SimCluster::sync(Node& n) {
+  const paxos::DurabilityMark mark = n.replica->durability_mark();
   n.storage.sync();
-  for (paxos::Message& m : scratch_out_) network_.send(std::move(m), now_);
+  n.replica->made_durable(mark);  // may decide (a leader's own log now counts)
+  for (paxos::Message& m : n.held) network_.send(std::move(m), now_);
+  n.held.clear();
+  check_decided(n);
   if (n.storage.durable().promise() < n.durable_promise) {
     fail("promise decreased on node " + std::to_string(n.id.value()) + ": " +
          to_string(n.durable_promise) + " -> " + to_string(n.storage.durable().promise()));
   }
   n.durable_promise = n.storage.durable().promise();
-  check_decided(n);
   maybe_snapshot(n);
   // Linearizable reads: a confirmed read index covers every entry decided before it was asked.
   scratch_reads_.clear();
@@ -284,7 +303,10 @@ void SimCluster::trace_message(const paxos::Message& m) const {
 // and drops snapshots only below what its durable log no longer holds.
 void SimCluster::maybe_snapshot(Node& n) {
   if (options_.snapshot_interval_entries == 0 || !n.replica) return;
-  const LogIndex at = std::min(n.checked_upto, n.replica->decided_idx());
+  // Never beyond the durable decided index, as in the server (Snapshotter): a restart finds the
+  // snapshot's entries decided in its own log, so only a transferred snapshot ever resets a log.
+  const LogIndex at = std::min({n.checked_upto, n.replica->decided_idx(),
+                                n.storage.durable().decided_idx()});
   if (at < n.last_snapshot + options_.snapshot_interval_entries) return;
   n.snapshots.insert(at);
   n.last_snapshot = at;
@@ -356,7 +378,14 @@ void SimCluster::crash(NodeId id) {
   if (options_.trace) std::fprintf(stderr, "%llu crash %llu\n", ull(now_), ull(id.value()));
   narrate("node " + std::to_string(id.value()) + " crashes (unsynced writes are lost)");
   n.replica.reset();  // the outbox and every unsynced write are gone
+  n.held.clear();
   n.storage.crash();
+  // A dead process's connections close, and its peers' drivers report that at once
+  // (OmniPaxos::disconnected; the server's PeerNetwork does).
+  for (auto& peer : nodes_) {
+    if (peer->id == id || !peer->replica || !network_.connected(id, peer->id)) continue;
+    peer->replica->disconnected(id);
+  }
 }
 
 void SimCluster::wipe(NodeId id) {
@@ -389,11 +418,7 @@ void SimCluster::restart(NodeId id) {
   }
   n.replica = std::make_unique<paxos::OmniPaxos>(config_for(id), n.storage);
   // What the server does: storage with nothing in it may have been lost, not merely never written.
-  const paxos::MemoryStorage& d = n.storage.durable();
-  if (d.promise().is_zero() && d.accepted_round().is_zero() && d.log_end() == LogIndex(0) &&
-      d.compacted_idx() == LogIndex(0)) {
-    n.replica->start_amnesiac();
-  }
+  if (paxos::holds_nothing(n.storage.durable())) n.replica->start_amnesiac();
   n.checked_upto = newest;
   n.last_snapshot = newest;
   n.transfer.reset();

@@ -31,6 +31,10 @@ struct SimOptions {
   // at the end of the step or later. Below 1, crashes lose unsynced writes and unsent messages.
   double eager_flush_rate = 1.0;
   double end_of_step_flush_rate = 1.0;
+  // Chance that a flush syncs storage at once. Otherwise the sync comes at a later flush, like a
+  // server's fsync on its I/O thread: messages that may leave before the sync (paxos::SendRule)
+  // are already out, the others wait, and a crash meanwhile loses the unsynced writes.
+  double sync_rate = 1.0;
   // Snapshots: every this many newly applied entries a node snapshots its state machine and trims
   // its log (0 = never). Lagging nodes then catch up through snapshot transfers.
   std::uint64_t snapshot_interval_entries = 0;
@@ -118,12 +122,15 @@ class SimCluster {
     // The transfer in progress for the core's SnapshotWanted (volatile).
     std::optional<paxos::SnapshotWanted> transfer;
     std::uint64_t transfer_due = 0;
+    // Messages taken from the outbox that wait for the next sync (volatile).
+    std::vector<paxos::Message> held;
   };
 
   Node& node(paxos::NodeId id);
   const Node& node(paxos::NodeId id) const;
   paxos::Config config_for(paxos::NodeId id);
   void flush(Node& n);
+  void sync(Node& n);
   void check_decided(Node& n);
   void maybe_snapshot(Node& n);
   void advance_transfers();

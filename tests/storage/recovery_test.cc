@@ -135,18 +135,88 @@ TEST(Recovery, TornFirstBatchOfANewSegmentRemovesTheSegment) {
   EXPECT_TRUE(std::filesystem::exists(segments[2]));
 }
 
-TEST(Recovery, ZerosOrGarbageAfterTheLastCommitAreCut) {
+TEST(Recovery, GarbageAfterTheLastCommitIsCut) {
   TempDir tmp;
   const auto history = build_wal(tmp.data_dir(), 3);
   const std::string path = segment_paths(tmp.wal_dir()).at(0);
   const std::string full = read_bytes(path);
-  for (const std::string& tail :
-       {std::string(4096, '\0'), std::string("\x05\x00\x00\x00junkjunk")}) {
+  for (const std::string& tail : {std::string("\x05\x00\x00\x00junkjunk"),
+                                  std::string(100, '\0') + "x" + std::string(100, '\0')}) {
     write_bytes(path, full + tail);
     auto s = open_ok(tmp.data_dir());
     expect_same_state(*s, history[3]);
     EXPECT_EQ(s->recovery_report().torn_bytes_cut, tail.size());
+    EXPECT_EQ(testing::file_size(path), full.size());
   }
+}
+
+TEST(Recovery, AllZeroTailIsUnusedSpaceAndIsKept) {
+  TempDir tmp;
+  const auto history = build_wal(tmp.data_dir(), 3);
+  const std::string path = segment_paths(tmp.wal_dir()).at(0);
+  const std::string full = read_bytes(path);
+  write_bytes(path, full + std::string(4096, '\0'));
+  auto s = open_ok(tmp.data_dir());
+  expect_same_state(*s, history[3]);
+  EXPECT_EQ(s->recovery_report().torn_bytes_cut, 0u);
+  EXPECT_TRUE(s->recovery_report().actions.empty());
+  EXPECT_EQ(testing::file_size(path), full.size() + 4096);
+}
+
+// The writer keeps segments extended with zeros (zero_ahead_bytes); recovery reads the zero tails
+// as unused space, in the last segment and in earlier ones, and the writer goes on over them.
+TEST(Recovery, SegmentsWithZeroTailsReplayAndTakeMoreBatches) {
+  TempDir tmp;
+  DiskStorageOptions opts;
+  opts.segment_bytes_max = 400;
+  opts.zero_ahead_bytes = 256;
+  MemoryStorage model;
+  for (int run = 0; run < 3; ++run) {
+    auto s = open_ok(tmp.data_dir(), opts);
+    expect_same_state(*s, model);
+    EXPECT_EQ(s->recovery_report().torn_bytes_cut, 0u);
+    Both both{*s, model};
+    for (std::uint64_t i = 0; i < 12; ++i) {
+      const std::uint64_t n = model.log_end().value();
+      both.append({make_entry(n, 5 + (n * 7) % 40)});
+      both.decided(n / 2);
+      s->sync();
+    }
+  }
+  const auto segments = segment_paths(tmp.wal_dir());
+  ASSERT_GT(segments.size(), 3u);
+  std::size_t zero_tails = 0;
+  for (const auto& path : segments) {
+    const std::string bytes = read_bytes(path);
+    EXPECT_LE(bytes.size(), opts.segment_bytes_max + 200u) << path;  // one batch may pass the max
+    zero_tails += bytes.back() == '\0' ? 1 : 0;
+  }
+  EXPECT_GT(zero_tails, 1u);
+  auto s = open_ok(tmp.data_dir(), opts);
+  expect_same_state(*s, model);
+}
+
+TEST(Recovery, ATornBatchInsideTheZeroTailIsCut) {
+  TempDir tmp;
+  DiskStorageOptions opts;
+  opts.zero_ahead_bytes = 4096;
+  MemoryStorage model;
+  std::size_t data_end = 0;
+  {
+    auto s = open_ok(tmp.data_dir(), opts);
+    Both both{*s, model};
+    both.append({make_entry(1, 20)});
+    s->sync();
+    data_end = s->writer().bytes_written();
+  }
+  const std::string path = segment_paths(tmp.wal_dir()).at(0);
+  std::string bytes = read_bytes(path);
+  ASSERT_GT(bytes.size(), data_end + 100);
+  bytes[data_end + 50] = 'x';  // part of a next batch reached the disk, the rest did not
+  write_bytes(path, bytes);
+  auto s = open_ok(tmp.data_dir(), opts);
+  expect_same_state(*s, model);
+  EXPECT_EQ(testing::file_size(path), data_end);
 }
 
 TEST(Recovery, BitFlipsInTheLastBatchAreCutLikeATornWrite) {

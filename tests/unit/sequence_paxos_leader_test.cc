@@ -81,8 +81,46 @@ TEST(SpLeader, AFlexibleWriteQuorumDecidesWithThatManyAccepted) {
   c.write_quorum_size = 2;
   auto l = accepting_leader(c);
   l->sp->append("a");
+  l->out();  // the leader's own log is durable: it counts as one of the two
   l->deliver(accepted(5, 1));
   EXPECT_EQ(l->sp->decided_idx(), idx(1));
+}
+
+TEST(SpLeader, TheLeadersOwnLogCountsOnlyOnceReportedDurable) {
+  auto l = accepting_leader(make_config(1, {1, 2, 3}));
+  const DurabilityMark before_a = l->sp->durability_mark();
+  l->sp->append("a");
+  const DurabilityMark with_a = l->sp->durability_mark();
+  std::vector<Message> out;
+  l->sp->take_outgoing(out);  // AcceptDecide leaves before our own sync (SendRule)
+  ASSERT_EQ(count_of<AcceptDecide>(out), 2u);
+  EXPECT_EQ(send_rule(out[0].payload), SendRule::kBeforeSyncInOrder);
+  l->deliver(accepted(2, 1));
+  EXPECT_EQ(l->sp->decided_idx(), idx(0)) << "one follower and an unsynced leader are not two";
+  l->sp->made_durable(before_a);
+  EXPECT_EQ(l->sp->decided_idx(), idx(0)) << "a mark taken before the append does not cover it";
+  l->sp->made_durable(with_a);
+  EXPECT_EQ(l->sp->decided_idx(), idx(1));
+}
+
+TEST(SpLeader, TwoFollowersDecideWithoutTheLeadersOwnSync) {
+  auto l = accepting_leader(make_config(1, {1, 2, 3}));
+  l->sp->append("a");
+  std::vector<Message> out;
+  l->sp->take_outgoing(out);
+  l->deliver(accepted(2, 1));
+  l->deliver(accepted(3, 1));
+  EXPECT_EQ(l->sp->decided_idx(), idx(1));
+}
+
+TEST(SpLeader, AMarkOfAnotherRoundDoesNotCount) {
+  auto l = accepting_leader(make_config(1, {1, 2, 3}));
+  l->sp->append("a");
+  DurabilityMark stale = l->sp->durability_mark();
+  stale.round = ballot(0, 2);
+  l->sp->made_durable(stale);
+  l->deliver(accepted(2, 1));
+  EXPECT_EQ(l->sp->decided_idx(), idx(0));
 }
 
 TEST(SpLeader, BatchEntriesMaxSplitsAcceptDecideIntoSeveralMessages) {
@@ -266,15 +304,18 @@ TEST(SpLeader, AHigherNotAcceptedMakesTheLeaderStepDown) {
   EXPECT_EQ(l->storage.entries().size(), 0u);
 }
 
-TEST(SpLeader, ASingleNodeLeaderDecidesAtOnce) {
+TEST(SpLeader, ASingleNodeLeaderDecidesOnceItsLogIsDurable) {
   auto l = sp_node(make_config(4, {4}));
   l->sp->append("early");
   l->sp->handle_leader(ballot(1, 4));
   EXPECT_EQ(l->sp->phase(), Phase::kAccept);
+  EXPECT_EQ(l->sp->decided_idx(), idx(0));
+  EXPECT_TRUE(l->out().empty());  // reports the sync first
   EXPECT_EQ(l->sp->decided_idx(), idx(1));
   l->sp->append("late");
-  EXPECT_EQ(l->sp->decided_idx(), idx(2));
+  EXPECT_EQ(l->sp->decided_idx(), idx(1));
   EXPECT_TRUE(l->out().empty());
+  EXPECT_EQ(l->sp->decided_idx(), idx(2));
 }
 
 }  // namespace

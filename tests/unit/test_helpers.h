@@ -91,7 +91,10 @@ struct SpNode {
   SpNode(Config c, MemoryStorage initial) : config(std::move(c)), storage(std::move(initial)) {}
   void start() { sp = std::make_unique<SequencePaxos>(config, storage); }
 
+  // MemoryStorage is durable at once: report it before taking the outbox, as a driver that
+  // syncs synchronously would.
   std::vector<Message> out() {
+    sp->made_durable(sp->durability_mark());
     std::vector<Message> o;
     sp->take_outgoing(o);
     return o;
@@ -130,6 +133,7 @@ struct OpNode {
   explicit OpNode(const Config& c, MemoryStorage initial = {})
       : storage(std::move(initial)), px(c, storage) {}
   std::vector<Message> out() {
+    px.made_durable(px.durability_mark());
     std::vector<Message> o;
     px.take_outgoing(o);
     return o;

@@ -139,6 +139,8 @@ class Run {
     const Workload& w = options_.workload;
     context_.workload = w;
     context_.client_options.endpoints = w.endpoints;
+    // Straight to the leader: no forwarding hop, and a dead leader is a closed connection.
+    context_.client_options.find_leader = true;
     context_.client_options.attempt_timeout =
         std::chrono::milliseconds(options_.attempt_timeout_ms);
     context_.client_options.request_timeout =

@@ -53,6 +53,7 @@ void Worker::join() {
   guard_.reset();
   io_.stop();
   thread_.join();
+  publish();  // what the last turns gathered (their posted publish may not have run)
   // The clients go while no thread runs the io_context: their destructors close sockets and
   // drop outstanding requests without calling back.
   for (Slot& s : slots_) s.client.reset();
@@ -149,42 +150,57 @@ void Worker::issue(std::size_t s, OpKind kind, std::uint64_t key, std::int64_t d
   const std::uint64_t id = next_id();
   const std::uint32_t value_size = context_.workload.value_size;
   std::string key_text = format_key(key, context_.workload.key_size);
-  Request request;
-  switch (kind) {
-    case OpKind::kGet:
-      request = client::make_get(std::move(key_text), /*serializable=*/false);
-      break;
-    case OpKind::kPut:
-      request = client::make_put(std::move(key_text), make_value(id, value_size));
-      break;
-    case OpKind::kCas: {
-      const std::uint64_t seen =
-          context_.last_seen ? context_.last_seen[key].load(std::memory_order_relaxed) : 0;
-      Compare compare = seen == 0 ? client::compare_absent()
-                                  : client::compare_value(make_value(seen, value_size));
-      request =
-          client::make_cas(std::move(key_text), std::move(compare), make_value(id, value_size));
-      break;
+  // Built in place (no default Request moved over): the request is one of the driver's costs.
+  auto build = [&]() -> Request {
+    switch (kind) {
+      case OpKind::kGet:
+        return client::make_get(std::move(key_text), /*serializable=*/false);
+      case OpKind::kPut:
+        return client::make_put(std::move(key_text), make_value(id, value_size));
+      case OpKind::kCas:
+        break;
     }
-  }
+    const std::uint64_t seen =
+        context_.last_seen ? context_.last_seen[key].load(std::memory_order_relaxed) : 0;
+    Compare compare =
+        seen == 0 ? client::compare_absent() : client::compare_value(make_value(seen, value_size));
+    return client::make_cas(std::move(key_text), std::move(compare), make_value(id, value_size));
+  };
+  Request request = build();
   Slot& slot = slots_[s];
   ++slot.outstanding;
   ++outstanding_;
   outstanding_seen_.store(outstanding_, std::memory_order_relaxed);
-  const Phase::Kind phase_kind = preload ? Phase::Kind::kPreload : phase_.kind;
-  const std::size_t interval = phase_.interval;
-  RequestTimes times;
-  times.due_ns = due_ns;
-  times.sent_ns = context_.now_ns();
+  std::uint32_t ticket;
+  if (inflight_free_.empty()) {
+    ticket = static_cast<std::uint32_t>(inflight_.size());
+    inflight_.emplace_back();
+  } else {
+    ticket = inflight_free_.back();
+    inflight_free_.pop_back();
+  }
+  InFlight& f = inflight_[ticket];
+  f.slot = s;
+  f.id = id;
+  f.kind = kind;
+  f.key = key;
+  f.phase_kind = preload ? Phase::Kind::kPreload : phase_.kind;
+  f.interval = phase_.interval;
+  f.times = RequestTimes{};
+  f.times.due_ns = due_ns;
+  f.times.sent_ns = context_.now_ns();
   slot.client->send(std::move(request),
-                    [this, s, id, kind, key, phase_kind, interval, times](Response response) {
-                      on_done(s, id, kind, key, phase_kind, interval, times, response);
-                    });
+                    [this, ticket](Response&& response) { on_done(ticket, response); });
 }
 
-void Worker::on_done(std::size_t s, std::uint64_t id, OpKind kind, std::uint64_t key,
-                     Phase::Kind phase_kind, std::size_t interval, RequestTimes times,
-                     const Response& response) {
+void Worker::on_done(std::uint32_t ticket, const Response& response) {
+  const InFlight f = inflight_[ticket];
+  inflight_free_.push_back(ticket);
+  const std::size_t s = f.slot;
+  const std::uint64_t id = f.id;
+  const OpKind kind = f.kind;
+  const std::uint64_t key = f.key;
+  RequestTimes times = f.times;
   times.received_ns = context_.now_ns();
   const Outcome outcome = classify(response.status);
   const bool compare_failed = kind == OpKind::kCas && outcome == Outcome::kOk &&
@@ -202,19 +218,39 @@ void Worker::on_done(std::size_t s, std::uint64_t id, OpKind kind, std::uint64_t
   --slot.outstanding;
   --outstanding_;
   outstanding_seen_.store(outstanding_, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(mutex_);
-    second_.record(outcome, times.latency_ns(), compare_failed);
-    if (phase_kind == Phase::Kind::kMeasure) {
-      interval_stats_[interval].record(kind, outcome, times, compare_failed);
-      if (context_.keep_records) records_.push_back({id, kind, outcome, times});
-    }
-    if (phase_kind == Phase::Kind::kPreload) {
-      if (outcome != Outcome::kOk) ++preload_failed_;
-      if (preload_next_ >= context_.workload.keys && outstanding_ == 0) preload_done_ = true;
-    }
+  unpublished_.push_back({outcome, times.latency_ns(), compare_failed});
+  if (f.phase_kind == Phase::Kind::kMeasure) {
+    interval_stats_[f.interval].record(kind, outcome, times, compare_failed);
+    if (context_.keep_records) unpublished_records_.push_back({id, kind, outcome, times});
+  }
+  if (f.phase_kind == Phase::Kind::kPreload && outcome != Outcome::kOk) {
+    ++unpublished_preload_failed_;
+  }
+  if (!publish_posted_) {
+    // After this turn's other completions (the rest of the read that carried this response).
+    publish_posted_ = true;
+    asio::post(io_, [this] { publish(); });
   }
   fill(s);
+}
+
+void Worker::publish() {
+  publish_posted_ = false;
+  std::lock_guard lock(mutex_);
+  for (const Completed& c : unpublished_) second_.record(c.outcome, c.latency_ns, c.compare_failed);
+  unpublished_.clear();
+  if (records_.empty()) {
+    std::swap(records_, unpublished_records_);
+  } else {
+    records_.insert(records_.end(), unpublished_records_.begin(), unpublished_records_.end());
+    unpublished_records_.clear();
+  }
+  preload_failed_ += unpublished_preload_failed_;
+  unpublished_preload_failed_ = 0;
+  if (phase_.kind == Phase::Kind::kPreload && preload_next_ >= context_.workload.keys &&
+      outstanding_ == 0) {
+    preload_done_ = true;
+  }
 }
 
 }  // namespace paxoskv::bench

@@ -8,6 +8,42 @@
 
 namespace paxoskv {
 
+ClientSessions::CachedAnswer ClientSessions::CachedAnswer::of(const Response& response) {
+  CachedAnswer a;
+  a.seq = response.seq;
+  a.revision = response.revision;
+  a.deleted = response.deleted;
+  a.status = response.status;
+  a.succeeded = response.succeeded;
+  a.more = response.more;
+  if (!response.error.empty() || !response.kvs.empty() || response.prev_kv ||
+      response.leader_hint != 0 || !response.leader_address.empty() || response.node) {
+    a.full = std::make_unique<const Response>(response);
+  }
+  return a;
+}
+
+Response ClientSessions::CachedAnswer::response() const {
+  if (full) return *full;
+  Response r;
+  r.seq = seq;
+  r.status = status;
+  r.revision = revision;
+  r.succeeded = succeeded;
+  r.deleted = deleted;
+  r.more = more;
+  return r;
+}
+
+const ClientSessions::CachedAnswer* ClientSessions::Session::find_response(
+    std::uint64_t seq) const {
+  // The common case, a new seq above every cached one, costs one comparison.
+  if (responses.empty() || responses.back().seq < seq) return nullptr;
+  auto it = std::lower_bound(responses.begin(), responses.end(), seq,
+                             [](const CachedAnswer& a, std::uint64_t s) { return a.seq < s; });
+  return it != responses.end() && it->seq == seq ? &*it : nullptr;
+}
+
 ClientSessions::ClientSessions(std::uint64_t expiry_entries, std::size_t responses_max)
     : expiry_entries_(expiry_entries), responses_max_(responses_max) {
   KV_ASSERT(expiry_entries_ >= 1, "a session must survive at least the index that used it");
@@ -61,13 +97,14 @@ ClientSessions::Admission ClientSessions::admit(std::uint64_t log_index, const R
   }
   if (request.first_unacked_seq > session.first_unacked_seq) {
     session.first_unacked_seq = request.first_unacked_seq;
-    session.responses.erase(session.responses.begin(),
-                            session.responses.lower_bound(session.first_unacked_seq));
+    while (!session.responses.empty() &&
+           session.responses.front().seq < session.first_unacked_seq) {
+      session.responses.pop_front();
+    }
   }
-  if (auto cached = session.responses.find(request.seq); cached != session.responses.end()) {
-    KV_ASSERT(cached->second.seq == request.seq, "a cached answer echoes its own seq");
+  if (const CachedAnswer* cached = session.find_response(request.seq)) {
     out.verdict = Verdict::kReplay;
-    out.replay = &cached->second;
+    out.replay = cached;
     return out;
   }
   if (session.responses.size() >= responses_max_) {
@@ -85,8 +122,16 @@ void ClientSessions::record(const Admission& admission, std::uint64_t seq,
   KV_ASSERT(admission.verdict == Verdict::kExecute && admission.session != nullptr,
             "only executed commands are cached");
   KV_ASSERT(response.seq == seq, "a cached answer echoes its own seq");
-  const bool inserted = admission.session->responses.emplace(seq, response).second;
-  KV_ASSERT(inserted, "admit() returns kExecute only for a seq not yet cached");
+  std::deque<CachedAnswer>& responses = admission.session->responses;
+  if (responses.empty() || responses.back().seq < seq) {
+    responses.push_back(CachedAnswer::of(response));
+    return;
+  }
+  // A seq below one already answered (a client's writes reached the log out of order).
+  auto it = std::lower_bound(responses.begin(), responses.end(), seq,
+                             [](const CachedAnswer& a, std::uint64_t s) { return a.seq < s; });
+  KV_ASSERT(it->seq != seq, "admit() returns kExecute only for a seq not yet cached");
+  responses.insert(it, CachedAnswer::of(response));
 }
 
 const ClientSessions::Session* ClientSessions::find(std::uint64_t client_id) const {
@@ -101,9 +146,9 @@ void ClientSessions::encode(kv_codec::Encoder& e) const {
     e.put_varint(session.first_unacked_seq);
     e.put_varint(session.last_used_index);
     e.put_varint(session.responses.size());
-    for (const auto& [seq, response] : session.responses) {
-      e.put_varint(seq);
-      kv_codec::put_response(e, response);
+    for (const CachedAnswer& answer : session.responses) {
+      e.put_varint(answer.seq);
+      kv_codec::put_response(e, answer.response());
     }
   }
 }
@@ -131,9 +176,9 @@ bool ClientSessions::decode(kv_codec::Decoder& d, std::uint64_t applied_end) {
       Response response;
       if (!d.get_varint(seq) || !kv_codec::get_response(d, response)) return false;
       if (seq < session.first_unacked_seq) return false;
-      if (!session.responses.empty() && seq <= session.responses.rbegin()->first) return false;
+      if (!session.responses.empty() && seq <= session.responses.back().seq) return false;
       response.seq = seq;
-      session.responses.emplace_hint(session.responses.end(), seq, std::move(response));
+      session.responses.push_back(CachedAnswer::of(response));
     }
     by_last_used.emplace_back(session.last_used_index, client_id);
     fresh.sessions_.emplace_hint(fresh.sessions_.end(), client_id, std::move(session));

@@ -23,8 +23,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
+#include <memory>
 
 #include "common/protocol.h"
 #include "server/kv/snapshot_codec.h"
@@ -33,11 +35,30 @@ namespace paxoskv {
 
 class ClientSessions {
  public:
+  // The first answer to an executed command, kept until the client acknowledges it. Nearly every
+  // answer is a status and a revision, so those fields are kept inline and a whole Response is
+  // kept only for the rest (error text, key-values): caching a put costs no allocation of its own.
+  struct CachedAnswer {
+    std::uint64_t seq = 0;
+    std::int64_t revision = 0;
+    std::uint64_t deleted = 0;
+    Status status = Status::kOk;
+    bool succeeded = false;
+    bool more = false;
+    std::unique_ptr<const Response> full;  // set when the answer has more than the fields above
+
+    static CachedAnswer of(const Response& response);
+    Response response() const;  // the cached Response, equal to the one passed to of()
+  };
   struct Session {
     std::uint64_t first_unacked_seq = 0;
     std::uint64_t last_used_index = 0;  // log index of the last command that used the session
-    std::map<std::uint64_t, Response> responses;  // seq -> first answer, not yet acknowledged
-    std::list<std::uint64_t>::iterator lru;       // this session's place in lru_
+    // The first answers not yet acknowledged, by increasing seq. A client's writes reach the log
+    // mostly in seq order, so answers are appended at the back and acknowledged from the front.
+    std::deque<CachedAnswer> responses;
+    std::list<std::uint64_t>::iterator lru;  // this session's place in lru_
+
+    const CachedAnswer* find_response(std::uint64_t seq) const;
   };
 
   enum class Verdict : std::uint8_t {
@@ -49,7 +70,7 @@ class ClientSessions {
     Verdict verdict = Verdict::kReject;
     Status status = Status::kOk;       // kReject
     const char* error = "";            // kReject
-    const Response* replay = nullptr;  // kReplay; valid until the next non-const call
+    const CachedAnswer* replay = nullptr;  // kReplay; valid until the next non-const call
     Session* session = nullptr;        // kExecute
   };
 

@@ -33,19 +33,39 @@ KeyValue KvStore::to_key_value(const std::string& key, const Entry& entry) {
   return KeyValue{key, entry.value, entry.create_revision, entry.mod_revision, entry.version};
 }
 
-Response KvStore::bad_request(const Request& request, const char* why) const {
-  Response out;
+void KvStore::set_bad_request(const Request& request, const char* why, Response& out) const {
+  out = Response{};
   out.seq = request.seq;
   out.status = Status::kBadRequest;
   out.error = why;
   out.revision = revision_;
-  return out;
+}
+
+KvStore::Map::iterator KvStore::find(std::string_view key) {
+  auto hit = index_.find(key);
+  return hit == index_.end() ? map_.end() : hit->second;
+}
+
+KvStore::Map::const_iterator KvStore::find(std::string_view key) const {
+  auto hit = index_.find(key);
+  return hit == index_.end() ? map_.cend() : Map::const_iterator(hit->second);
+}
+
+void KvStore::erase(Map::iterator first, Map::iterator last) {
+  for (auto it = first; it != last; ++it) index_.erase(std::string_view(it->first));
+  map_.erase(first, last);
+}
+
+void KvStore::rebuild_index() {
+  index_.clear();
+  index_.reserve(map_.size());
+  for (auto it = map_.begin(); it != map_.end(); ++it) index_.emplace(it->first, it);
 }
 
 const char* KvStore::resolve_range(const Request& request, Span& span) const {
   if (request.key.empty()) return "empty key";
   if (request.range_end.empty()) {
-    span.first = map_.find(request.key);
+    span.first = find(request.key);
     span.last = span.first == map_.end() ? span.first : std::next(span.first);
     return nullptr;
   }
@@ -64,31 +84,33 @@ Response KvStore::apply(std::uint64_t log_index, const Request& command) {
   KV_ASSERT(log_index != UINT64_MAX, "applied_index() must stay representable");
   applied_end_ = log_index + 1;
   sessions_.expire(log_index);
-  if (command.client_id == 0) return execute(command);
-
+  // One Response, returned by name from every path, so that it is built in place.
+  Response out;
+  if (command.client_id == 0) {
+    execute(command, out);
+    return out;
+  }
   const ClientSessions::Admission admission = sessions_.admit(log_index, command);
   switch (admission.verdict) {
     case ClientSessions::Verdict::kReplay:
-      return *admission.replay;
-    case ClientSessions::Verdict::kReject: {
-      Response out;
+      out = admission.replay->response();
+      return out;
+    case ClientSessions::Verdict::kReject:
       out.seq = command.seq;
       out.status = admission.status;
       out.error = admission.error;
       out.revision = revision_;
       return out;
-    }
     case ClientSessions::Verdict::kExecute:
       break;
   }
-  Response out = execute(command);
+  execute(command, out);
   sessions_.record(admission, command.seq, out);
   return out;
 }
 
-Response KvStore::execute(const Request& command) {
-  if (command.key.empty()) return bad_request(command, "empty key");
-  Response out;
+void KvStore::execute(const Request& command, Response& out) {
+  if (command.key.empty()) return set_bad_request(command, "empty key", out);
   out.seq = command.seq;
   switch (command.op) {
     case Op::kPut:
@@ -100,49 +122,50 @@ Response KvStore::execute(const Request& command) {
     case Op::kDeleteRange:
       if (!command.range_end.empty() && !is_to_end(command.range_end) &&
           command.range_end < command.key) {
-        return bad_request(command, "range_end is below key");
+        return set_bad_request(command, "range_end is below key", out);
       }
       do_delete_range(command, out);
       break;
     case Op::kCas:
       if (command.compare.target > Compare::Target::kCreateRevision) {
-        return bad_request(command, "unknown compare target");
+        return set_bad_request(command, "unknown compare target", out);
       }
       do_cas(command, out);
       break;
     case Op::kGet:
     case Op::kRange:
     case Op::kStatus:
-      return bad_request(command, "not a write: reads and status are not replicated");
+      return set_bad_request(command, "not a write: reads and status are not replicated", out);
     default:
-      return bad_request(command, "unknown op");
+      return set_bad_request(command, "unknown op", out);
   }
   out.revision = revision_;
-  return out;
 }
 
 void KvStore::do_put(const Request& command, Response& out) {
-  auto it = map_.lower_bound(command.key);
   ++revision_;
-  if (it != map_.end() && it->first == command.key) {
+  auto it = find(command.key);
+  if (it != map_.end()) {
     if (command.prev_kv) out.prev_kv = to_key_value(it->first, it->second);
     Entry& entry = it->second;
     entry.value = command.value;
     entry.mod_revision = revision_;
     ++entry.version;
-  } else {
-    map_.emplace_hint(it, command.key, Entry{command.value, revision_, revision_, 1});
+    return;
   }
+  it = map_.emplace_hint(map_.lower_bound(command.key), command.key,
+                         Entry{command.value, revision_, revision_, 1});
+  index_.emplace(it->first, it);
 }
 
 void KvStore::do_delete(const Request& command, Response& out) {
-  auto it = map_.find(command.key);
+  auto it = find(command.key);
   if (it == map_.end()) return;  // etcd: deleting nothing is a success that changes nothing
   if (command.prev_kv) {
     out.prev_kv = KeyValue{it->first, std::move(it->second.value), it->second.create_revision,
                            it->second.mod_revision, it->second.version};
   }
-  map_.erase(it);
+  erase(it, std::next(it));
   out.deleted = 1;
   ++revision_;
 }
@@ -156,12 +179,13 @@ void KvStore::do_delete_range(const Request& command, Response& out) {
     if (command.prev_kv) out.kvs.push_back(to_key_value(it->first, it->second));
   }
   if (out.deleted == 0) return;
-  map_.erase(span.first, span.last);
+  // Span holds const iterators; erasing through them needs the mutable ones of map_.
+  erase(map_.erase(span.first, span.first), map_.erase(span.last, span.last));
   ++revision_;  // one revision for the whole range, as in etcd
 }
 
 bool KvStore::compare_holds(const Request& command) const {
-  auto it = map_.find(command.key);
+  auto it = find(command.key);
   const bool found = it != map_.end();
   const Compare& c = command.compare;
   switch (c.target) {
@@ -193,8 +217,11 @@ Response KvStore::read(const Request& request) const {
   out.seq = request.seq;
   out.revision = revision_;
   if (request.op == Op::kGet) {
-    if (request.key.empty()) return bad_request(request, "empty key");
-    auto it = map_.find(request.key);
+    if (request.key.empty()) {
+      set_bad_request(request, "empty key", out);
+      return out;
+    }
+    auto it = find(request.key);
     if (it == map_.end()) {
       out.status = Status::kNotFound;
     } else {
@@ -202,9 +229,15 @@ Response KvStore::read(const Request& request) const {
     }
     return out;
   }
-  if (request.op != Op::kRange) return bad_request(request, "read() serves only get and range");
+  if (request.op != Op::kRange) {
+    set_bad_request(request, "read() serves only get and range", out);
+    return out;
+  }
   Span span;
-  if (const char* why = resolve_range(request, span)) return bad_request(request, why);
+  if (const char* why = resolve_range(request, span)) {
+    set_bad_request(request, why, out);
+    return out;
+  }
   for (auto it = span.first; it != span.last; ++it) {
     if (request.limit != 0 && out.kvs.size() == request.limit) {
       out.more = true;
@@ -286,6 +319,7 @@ bool KvStore::restore(std::string_view bytes) {
   if (!fresh.sessions_.decode(d, fresh.applied_end_)) return false;
   if (d.failed() || d.remaining() != 0) return false;
   map_ = std::move(fresh.map_);
+  rebuild_index();
   revision_ = fresh.revision_;
   applied_end_ = fresh.applied_end_;
   sessions_ = std::move(fresh.sessions_);
