@@ -74,7 +74,7 @@ class Sizer {
       if (value && !floor_) add(*value);
     } else if constexpr (IsVariant<T>::value) {
       bytes_ += sizeof(VariantIndex);
-      if (!floor_) std::visit([this](const auto& alternative) { add(alternative); }, value);
+      if (!floor_) std::visit([&](const auto& alternative) { add(alternative); }, value);
     } else {
       // serialize() is not const (cereal's convention); it only reads when given a Sizer.
       const_cast<T&>(value).serialize(*this);
@@ -130,7 +130,7 @@ class Writer {
       if (value) put(*value);
     } else if constexpr (IsVariant<T>::value) {
       put(static_cast<VariantIndex>(value.index()));
-      std::visit([this](const auto& alternative) { put(alternative); }, value);
+      std::visit([&](const auto& alternative) { put(alternative); }, value);
     } else {
       const_cast<T&>(value).serialize(*this);
     }
@@ -248,14 +248,13 @@ class Reader {
     if (index < 0 || static_cast<std::size_t>(index) >= sizeof...(Ts)) {
       return bad_variant_index(index, sizeof...(Ts));
     }
-    emplace_alternative(value, static_cast<std::size_t>(index),
-                        std::index_sequence_for<Ts...>{});
+    emplace_alternative(value, static_cast<std::size_t>(index), std::index_sequence_for<Ts...>{});
   }
 
   template <class Variant, std::size_t... Is>
   void emplace_alternative(Variant& value, std::size_t index, std::index_sequence<Is...>) {
     // Exactly one branch matches the (range-checked) index.
-    ((index == Is ? (get(value.template emplace<Is>()), true) : false) || ...);
+    static_cast<void>(((index == Is ? (get(value.template emplace<Is>()), true) : false) || ...));
   }
 
   [[gnu::cold, gnu::noinline]] bool truncated(std::size_t size) {
@@ -272,8 +271,8 @@ class Reader {
     fail("bool byte " + std::to_string(byte) + " is not 0 or 1");
   }
   [[gnu::cold, gnu::noinline]] void bad_variant_index(VariantIndex index, std::size_t count) {
-    fail("variant index " + std::to_string(index) + " is not one of the " +
-         std::to_string(count) + " alternatives");
+    fail("variant index " + std::to_string(index) + " is not one of the " + std::to_string(count) +
+         " alternatives");
   }
   void fail(std::string reason) {
     failed_ = true;
@@ -328,8 +327,7 @@ bool decode_into(std::string_view body, T& out, std::string* error, const char* 
   if (reader.failed()) return fail(error, std::string(what) + ": " + reader.error());
   if (reader.remaining() != 0) {
     return fail(error, std::string(what) + ": " + std::to_string(reader.remaining()) +
-                           " trailing bytes after a " + std::to_string(body.size()) +
-                           "-byte body");
+                           " trailing bytes after a " + std::to_string(body.size()) + "-byte body");
   }
   return true;
 }

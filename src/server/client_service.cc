@@ -9,12 +9,11 @@ namespace paxoskv::server {
 
 ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
                              RequestHandler on_request)
-    : ClientService(io, config,
-                    RequestWithBodyHandler(
-                        [on_request = std::move(on_request)](const std::shared_ptr<Connection>& c,
-                                                             Request&& request, std::string_view) {
-                          on_request(c, std::move(request));
-                        })) {}
+    : ClientService(
+          io, config,
+          RequestWithBodyHandler([on_request = std::move(on_request)](
+                                     const std::shared_ptr<Connection>& c, Request&& request,
+                                     std::string_view) { on_request(c, std::move(request)); })) {}
 
 ClientService::ClientService(asio::io_context& io, const ServerConfig& config,
                              RequestWithBodyHandler on_request)
@@ -73,8 +72,9 @@ void ClientService::accept() {
       const auto remote = socket.remote_endpoint(remote_ec);
       auto connection = std::make_shared<Connection>(
           std::move(socket), limits,
-          "client " + (remote_ec ? std::string("?") : remote.address().to_string() + ":" +
-                                                          std::to_string(remote.port())));
+          "client " + (remote_ec
+                           ? std::string("?")
+                           : remote.address().to_string() + ":" + std::to_string(remote.port())));
       ++open_;
       connections_.emplace(connection->id(), connection);
       std::weak_ptr<Connection> weak = connection;
@@ -108,8 +108,7 @@ void ClientService::accept() {
   });
 }
 
-void ClientService::reply(const std::shared_ptr<Connection>& connection,
-                          const Response& response) {
+void ClientService::reply(const std::shared_ptr<Connection>& connection, const Response& response) {
   if (connection && connection->open()) {
     connection->enqueue([&](std::string& out) { append_frame(out, response); });
   }

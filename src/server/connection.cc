@@ -29,7 +29,7 @@ Connection::Connection(asio::ip::tcp::socket socket, Limits limits, std::string 
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   // flush() sends directly and must never block the loop; asynchronous reads and writes work the
-  // same on a non-blocking socket. If this fails, the socket is unusable and the first read says so.
+  // same on a non-blocking socket. Should this fail, the socket is broken and the first read fails.
   socket_.non_blocking(true, ignored);
 }
 
@@ -115,20 +115,20 @@ void Connection::write_remainder(std::size_t sent_bytes) {
   pending_.clear();
   writing_offset_ = sent_bytes;
   writing_active_ = true;
-  asio::async_write(
-      socket_, asio::buffer(writing_.data() + sent_bytes, writing_.size() - sent_bytes),
-      [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
-        self->writing_active_ = false;
-        self->writing_.clear();
-        self->writing_offset_ = 0;
-        release_if_large(self->writing_);
-        if (!self->open_) return;
-        if (ec) {
-          self->close("write failed: " + ec.message());
-          return;
-        }
-        self->flush();
-      });
+  asio::async_write(socket_,
+                    asio::buffer(writing_.data() + sent_bytes, writing_.size() - sent_bytes),
+                    [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                      self->writing_active_ = false;
+                      self->writing_.clear();
+                      self->writing_offset_ = 0;
+                      release_if_large(self->writing_);
+                      if (!self->open_) return;
+                      if (ec) {
+                        self->close("write failed: " + ec.message());
+                        return;
+                      }
+                      self->flush();
+                    });
 }
 
 void Connection::arm_idle_timer() {

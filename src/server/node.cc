@@ -74,8 +74,8 @@ Node::Node(asio::io_context& io, ServerConfig config,
           kv_, replica_,
           [this](paxos::Message&& m) { peers_.send(m); }),
       clients_(io_, config_,
-               [this](const std::shared_ptr<Connection>& c, Request&& r) {
-                 on_request(c, std::move(r));
+               [this](const std::shared_ptr<Connection>& c, Request&& r, std::string_view body) {
+                 on_request(c, std::move(r), body);
                }),
       faults_(config_.node_id, peers_, *storage_),
       tick_timer_(io_),
@@ -155,7 +155,8 @@ void Node::on_peer_message(paxos::Message&& message) {
   schedule_pump();
 }
 
-void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& request) {
+void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& request,
+                      std::string_view body) {
   if (stopped_) {
     ClientService::reply(connection, reject(request, Status::kUnavailable, "shutting down"));
     return;
@@ -179,7 +180,7 @@ void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& r
     return;
   }
   if (is_write(request.op)) {
-    handle_write(connection, std::move(request));
+    handle_write(connection, std::move(request), body);
   } else if (request.op == Op::kGet || request.op == Op::kRange) {
     handle_read(connection, std::move(request));
   } else {
@@ -187,7 +188,8 @@ void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& r
   }
 }
 
-void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&& request) {
+void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&& request,
+                        std::string_view body) {
   if (request.client_id == 0 || request.seq == 0) {
     ClientService::reply(connection, reject(request, Status::kBadRequest,
                                             "writes need a client id and a sequence number"));
@@ -203,7 +205,8 @@ void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&&
   // entry, so whichever node the client asked answers once it has applied the entry. A retry
   // (same client id and seq) is proposed again: the state machine applies it once and answers
   // both with the first result.
-  paxos::Entry entry = encode_command(request);
+  // The client's frame body is the command (codec.h): no second encode.
+  paxos::Entry entry = command_from_request_body(body);
   // The entry must fit in one WAL record and one peer frame; the client frame limit is
   // configurable, so check here rather than trust it.
   constexpr std::size_t kEntryBytesMax = 128u << 20;
@@ -333,11 +336,11 @@ void Node::apply_decided(paxos::LogIndex limit) {
   if (decided <= applied_idx_) return;
   decided_.clear();
   replica_.read_decided(applied_idx_, decided, decided_);
+  Request& command = command_scratch_;  // reused: its strings keep their buffers
+  std::string error;
   for (const paxos::Entry& entry : decided_) {
     const std::uint64_t index = applied_idx_.value();
     applied_idx_ = applied_idx_ + 1;
-    Request command;
-    std::string error;
     if (!decode_command(entry, command, &error)) {
       // Every replica skips the same entry, so the state machines stay identical.
       spdlog::error("log entry {} does not decode ({}); skipped", index, error);
@@ -362,6 +365,13 @@ void Node::log_leadership_changes() {
       (s.role == paxos::Role::kLeader && s.phase != paxos::Phase::kAccept)) {
     return;
   }
+  if (logged_leader_ != paxos::kNoNode && logged_leader_.value() != config_.node_id) {
+    // We were following another node: writes we forwarded to it may have died with it or with
+    // the link. Tell their clients now rather than let them wait out their timeouts; a retry
+    // with the same sequence number is applied once (client sessions).
+    fail_pending_writes("the leader changed while this write was on its way to it; it may or may "
+                        "not take effect (retry with the same sequence number)");
+  }
   logged_leader_ = leader;
   if (leader.value() == config_.node_id) {
     spdlog::info("this node leads (ballot {}, decided {})", ballot_string(s.promise),
@@ -369,6 +379,18 @@ void Node::log_leadership_changes() {
   } else if (leader != paxos::kNoNode) {
     spdlog::info("following node {} (ballot {})", leader.value(), ballot_string(s.promise));
   }
+}
+
+void Node::fail_pending_writes(const char* why) {
+  for (auto& [key, waiters] : pending_writes_) {
+    Response r;
+    r.seq = key.second;
+    r.status = Status::kUnavailable;
+    r.error = why;
+    for (const Waiter& w : waiters) ClientService::reply(w.connection.lock(), r);
+  }
+  pending_writes_.clear();
+  pending_write_count_ = 0;
 }
 
 void Node::collect_reads() {

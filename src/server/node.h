@@ -71,8 +71,10 @@ class Node {
 
   void on_tick();
   void on_peer_message(paxos::Message&& message);
-  void on_request(const std::shared_ptr<Connection>& connection, Request&& request);
-  void handle_write(const std::shared_ptr<Connection>& connection, Request&& request);
+  void on_request(const std::shared_ptr<Connection>& connection, Request&& request,
+                  std::string_view body);
+  void handle_write(const std::shared_ptr<Connection>& connection, Request&& request,
+                    std::string_view body);
   void handle_read(const std::shared_ptr<Connection>& connection, Request&& request);
 
   void schedule_pump();
@@ -83,6 +85,7 @@ class Node {
   void collect_reads();
   void serve_applied_reads();
   void expire_requests();
+  void fail_pending_writes(const char* why);
   void log_leadership_changes();
 
   Response reject(const Request& request, Status status, std::string error) const;
@@ -139,6 +142,7 @@ class Node {
   // Reused buffers of the pump.
   std::vector<paxos::Message> outbox_;
   std::vector<paxos::Entry> decided_;
+  Request command_scratch_;
   std::vector<paxos::ReadResult> read_results_;
 };
 

@@ -68,10 +68,10 @@ class ClientSessions {
   };
   struct Admission {
     Verdict verdict = Verdict::kReject;
-    Status status = Status::kOk;       // kReject
-    const char* error = "";            // kReject
+    Status status = Status::kOk;           // kReject
+    const char* error = "";                // kReject
     const CachedAnswer* replay = nullptr;  // kReplay; valid until the next non-const call
-    Session* session = nullptr;        // kExecute
+    Session* session = nullptr;            // kExecute
   };
 
   // `expiry_entries` >= 1; `responses_max` >= 1.

@@ -41,31 +41,10 @@ void KvStore::set_bad_request(const Request& request, const char* why, Response&
   out.revision = revision_;
 }
 
-KvStore::Map::iterator KvStore::find(std::string_view key) {
-  auto hit = index_.find(key);
-  return hit == index_.end() ? map_.end() : hit->second;
-}
-
-KvStore::Map::const_iterator KvStore::find(std::string_view key) const {
-  auto hit = index_.find(key);
-  return hit == index_.end() ? map_.cend() : Map::const_iterator(hit->second);
-}
-
-void KvStore::erase(Map::iterator first, Map::iterator last) {
-  for (auto it = first; it != last; ++it) index_.erase(std::string_view(it->first));
-  map_.erase(first, last);
-}
-
-void KvStore::rebuild_index() {
-  index_.clear();
-  index_.reserve(map_.size());
-  for (auto it = map_.begin(); it != map_.end(); ++it) index_.emplace(it->first, it);
-}
-
 const char* KvStore::resolve_range(const Request& request, Span& span) const {
   if (request.key.empty()) return "empty key";
   if (request.range_end.empty()) {
-    span.first = find(request.key);
+    span.first = map_.find(request.key);
     span.last = span.first == map_.end() ? span.first : std::next(span.first);
     return nullptr;
   }
@@ -143,29 +122,27 @@ void KvStore::execute(const Request& command, Response& out) {
 }
 
 void KvStore::do_put(const Request& command, Response& out) {
+  auto it = map_.lower_bound(command.key);
   ++revision_;
-  auto it = find(command.key);
-  if (it != map_.end()) {
+  if (it != map_.end() && it->first == command.key) {
     if (command.prev_kv) out.prev_kv = to_key_value(it->first, it->second);
     Entry& entry = it->second;
     entry.value = command.value;
     entry.mod_revision = revision_;
     ++entry.version;
-    return;
+  } else {
+    map_.emplace_hint(it, command.key, Entry{command.value, revision_, revision_, 1});
   }
-  it = map_.emplace_hint(map_.lower_bound(command.key), command.key,
-                         Entry{command.value, revision_, revision_, 1});
-  index_.emplace(it->first, it);
 }
 
 void KvStore::do_delete(const Request& command, Response& out) {
-  auto it = find(command.key);
+  auto it = map_.find(command.key);
   if (it == map_.end()) return;  // etcd: deleting nothing is a success that changes nothing
   if (command.prev_kv) {
     out.prev_kv = KeyValue{it->first, std::move(it->second.value), it->second.create_revision,
                            it->second.mod_revision, it->second.version};
   }
-  erase(it, std::next(it));
+  map_.erase(it);
   out.deleted = 1;
   ++revision_;
 }
@@ -179,13 +156,12 @@ void KvStore::do_delete_range(const Request& command, Response& out) {
     if (command.prev_kv) out.kvs.push_back(to_key_value(it->first, it->second));
   }
   if (out.deleted == 0) return;
-  // Span holds const iterators; erasing through them needs the mutable ones of map_.
-  erase(map_.erase(span.first, span.first), map_.erase(span.last, span.last));
+  map_.erase(span.first, span.last);
   ++revision_;  // one revision for the whole range, as in etcd
 }
 
 bool KvStore::compare_holds(const Request& command) const {
-  auto it = find(command.key);
+  auto it = map_.find(command.key);
   const bool found = it != map_.end();
   const Compare& c = command.compare;
   switch (c.target) {
@@ -221,7 +197,7 @@ Response KvStore::read(const Request& request) const {
       set_bad_request(request, "empty key", out);
       return out;
     }
-    auto it = find(request.key);
+    auto it = map_.find(request.key);
     if (it == map_.end()) {
       out.status = Status::kNotFound;
     } else {
@@ -319,7 +295,6 @@ bool KvStore::restore(std::string_view bytes) {
   if (!fresh.sessions_.decode(d, fresh.applied_end_)) return false;
   if (d.failed() || d.remaining() != 0) return false;
   map_ = std::move(fresh.map_);
-  rebuild_index();
   revision_ = fresh.revision_;
   applied_end_ = fresh.applied_end_;
   sessions_ = std::move(fresh.sessions_);

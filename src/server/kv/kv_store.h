@@ -23,7 +23,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "common/protocol.h"
 #include "server/kv/client_sessions.h"
@@ -93,15 +92,6 @@ class KvStore {
     std::int64_t version = 0;
   };
   using Map = std::map<std::string, Entry, std::less<>>;
-  // Point lookups (put, get, delete, cas) go through a hash index of map_'s keys: a walk down the
-  // tree costs a cache miss for the node and another for its key at every level, which made the
-  // lookup the largest single cost of applying a put. The index's keys view the strings in map_'s
-  // nodes, which never move. It is never iterated, so its order cannot leak into behaviour.
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
-  using Index = std::unordered_map<std::string_view, Map::iterator, KeyHash, std::equal_to<>>;
   struct Span {
     Map::const_iterator first;
     Map::const_iterator last;
@@ -110,10 +100,6 @@ class KvStore {
   // Every answer is built in place in the caller's Response (no copies of a 600-byte struct).
   void execute(const Request& command, Response& out);
   void set_bad_request(const Request& request, const char* why, Response& out) const;
-  Map::iterator find(std::string_view key);
-  Map::const_iterator find(std::string_view key) const;
-  void erase(Map::iterator first, Map::iterator last);
-  void rebuild_index();
   void do_put(const Request& command, Response& out);
   void do_delete(const Request& command, Response& out);
   void do_delete_range(const Request& command, Response& out);
@@ -127,7 +113,6 @@ class KvStore {
 
   KvStoreOptions options_;
   Map map_;
-  Index index_;  // every key of map_, to its node
   std::int64_t revision_ = 0;
   std::uint64_t applied_end_ = 0;
   ClientSessions sessions_;
