@@ -8,7 +8,8 @@
 # free, and runs the same closed-loop workloads against each with the same flags: 16-byte keys,
 # 256-byte values; write-only, read-only (linearizable gets) and 50/50, each at 1, 16 and 128
 # requests in flight. etcd is driven by etcd-bench (benchmarks/peers/etcd, etcd's own Go client),
-# paxoskv by `paxoskv bench`; both write the same summary JSON.
+# paxoskv by `paxoskv bench`; both write the same summary JSON. Each cluster starts on a settled
+# disk: the previous cluster's data directories are deleted and every dirty page written back.
 #
 # Failover, per system, --failover-rounds times: a writer at 1 in flight logs every request to a
 # CSV; the leader is SIGKILLed at a recorded time and restarted a few seconds later. Failover = the
@@ -294,6 +295,23 @@ read_children_cpu_ms() {
     [[ $part =~ ^([0-9]+)m([0-9]+)[.]([0-9]+)s$ ]] || continue
     children_cpu_ms=$((children_cpu_ms + (BASH_REMATCH[1] * 60 + BASH_REMATCH[2]) * 1000 + 10#${BASH_REMATCH[3]}))
   done
+}
+
+# settle_disk [DIR...]: deletes the data directories of a system that was stopped, then waits until
+# the kernel has written back every dirty page (bounded: 60 s), so that the next system starts on
+# a quiet disk. etcd leaves tens of MB of dirty pages behind (its bbolt file and preallocated WAL
+# segments); without this their writeback and discards land on the next system's fdatasyncs.
+settle_disk() {
+  local deadline=$((SECONDS + 60)) dirty_kb
+  (($#)) && rm -rf "$@"
+  sync
+  while ((SECONDS < deadline)); do
+    dirty_kb=$(awk '/^(Dirty|Writeback):/ { s += $2 } END { print s + 0 }' /proc/meminfo)
+    ((dirty_kb < 1024)) && break
+    sync
+    sleep 0.2
+  done
+  sleep 1  # and let the device finish what it was told
 }
 
 # ---- etcd cluster ------------------------------------------------------------------------------
@@ -615,6 +633,7 @@ log "results in $results; $duration_s s per point after $warmup_s s warm-up, $ke
   "failover rounds $failover_rounds"
 
 if has_system etcd; then
+  settle_disk
   etcd_start etcd
   etcd_version=$(etcd --version 2>/dev/null | awk '/etcd Version/ { print $3 }')
   preload etcd
@@ -624,14 +643,17 @@ if has_system etcd; then
   done
   ((failover_rounds > 0)) && failover etcd etcd
   etcd_stop
+  settle_disk "$etcd_dir"
   if ((failover_rounds > 0)); then
     etcd_start etcd-alike --heartbeat-interval "$alike_heartbeat_ms" --election-timeout "$pk_election_ms"
     failover etcd-alike etcd
     etcd_stop
+    settle_disk "$etcd_dir"
   fi
 fi
 
 if has_system paxoskv; then
+  has_system etcd || settle_disk
   pk_start
   preload paxoskv
   for p in "${points[@]}"; do

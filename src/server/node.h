@@ -18,6 +18,12 @@
 // the completion reports it durable (OmniPaxos::made_durable), so its fsync runs in parallel with
 // its followers'. Decided entries are applied as soon as they are decided (a write quorum holds
 // them durably); snapshots wait until the decided index is durable here too (Snapshotter).
+//
+// Two refinements for latency. A batch that would hold only a new decided index is not written
+// on its own (no message vouches for it): it rides with the next batch, or goes at the next tick
+// when idle. And when no other write is under way, the loop thread writes the batch itself, right
+// after this iteration's sends (sync_on_loop_thread): the hand-off to the I/O thread and back
+// would cost two thread wake-ups on the only write's critical path.
 #pragma once
 
 #include <asio.hpp>
@@ -133,8 +139,16 @@ class Node {
   std::uint64_t sealed_batches_ = 0;
   std::uint64_t durable_batches_ = 0;
   bool batch_in_flight_ = false;
-  void seal_and_write();
+  void seal_and_write(bool even_if_only_decided_idx);
+  // Whether to write this batch on the loop thread itself (light load; see the definition).
+  bool sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,
+                           const storage::SealedBatch& batch) const;
+  // After an fdatasync on the loop thread took longer than a tick, none for this long.
+  static constexpr std::chrono::seconds kInlineSyncPause{10};
+  Clock::time_point inline_sync_paused_until_{};
   // The I/O thread: it only ever calls storage_->writer().append_and_sync(batch), in seal order.
+  // The loop thread calls it too (sync_on_loop_thread), but only while no batch is in flight, and
+  // asio's queue orders those calls after the I/O thread's last one.
   asio::io_context disk_io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> disk_work_;
   std::thread disk_thread_;

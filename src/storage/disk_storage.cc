@@ -132,7 +132,11 @@ void DiskStorage::set_decided_idx(LogIndex index) {
 }
 
 bool DiskStorage::has_unsealed_writes() const {
-  return !pending_.empty() || promise_dirty_ || accepted_round_dirty_ || decided_dirty_;
+  return has_unsealed_writes_beyond_decided_idx() || decided_dirty_;
+}
+
+bool DiskStorage::has_unsealed_writes_beyond_decided_idx() const {
+  return !pending_.empty() || promise_dirty_ || accepted_round_dirty_;
 }
 
 wal::Checkpoint DiskStorage::checkpoint() const {

@@ -110,6 +110,11 @@ class DiskStorage final : public paxos::Storage {
   SealedBatch seal_batch();
   // Whether there are writes that no sealed batch holds yet (loop thread).
   bool has_unsealed_writes() const;
+  // The same, ignoring the decided index. No message vouches for a durable decided index (it
+  // records what a write quorum already holds durably; losing its last value in a crash only
+  // means learning it again), so a driver may let it wait for the next batch that has to be
+  // written anyway instead of paying an fdatasync for it alone.
+  bool has_unsealed_writes_beyond_decided_idx() const;
   WalWriter& writer() { return *writer_; }
   const WalWriter& writer() const { return *writer_; }
 

@@ -163,15 +163,27 @@ void WalWriter::delete_segment(std::uint64_t first_batch) {
   segments_deleted_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void WalWriter::extend_with_zeros(std::uint64_t data_end) {
-  segment_file_bytes_ = std::max(segment_file_bytes_, data_end);
+std::uint64_t WalWriter::zero_tail_target(std::uint64_t data_end, std::uint64_t file_bytes) const {
   const std::uint64_t target =
       std::min(data_end + zero_ahead_bytes_, std::max(data_end, segment_bytes_max_));
   // Extend in large steps (when less than half the lead is left), not a little per batch.
-  if (zero_ahead_bytes_ == 0 || segment_file_bytes_ >= target ||
-      segment_file_bytes_ >= data_end + zero_ahead_bytes_ / 2) {
-    return;
+  if (zero_ahead_bytes_ == 0 || file_bytes >= target ||
+      file_bytes >= data_end + zero_ahead_bytes_ / 2) {
+    return file_bytes;
   }
+  return target;
+}
+
+bool WalWriter::append_extends_zero_tail(std::uint64_t batch_bytes) const {
+  const std::uint64_t data_end = segment_bytes_ + batch_bytes;
+  const std::uint64_t file_bytes = std::max(segment_file_bytes_, data_end);
+  return zero_tail_target(data_end, file_bytes) > file_bytes;
+}
+
+void WalWriter::extend_with_zeros(std::uint64_t data_end) {
+  segment_file_bytes_ = std::max(segment_file_bytes_, data_end);
+  const std::uint64_t target = zero_tail_target(data_end, segment_file_bytes_);
+  if (target <= segment_file_bytes_) return;
   // Real zeros, not fallocate: unwritten extents would still change metadata when first written.
   static const std::string kZeros(64 << 10, '\0');
   while (segment_file_bytes_ < target) {

@@ -85,6 +85,10 @@ class WalWriter {
   // deletes the segments the batch made obsolete. An empty batch (nothing was written) is a no-op.
   void append_and_sync(const SealedBatch& batch);
 
+  // Whether appending a batch of `batch_bytes` now would also extend the zero tail (a larger,
+  // slower write and sync). Same thread rule as append_and_sync.
+  bool append_extends_zero_tail(std::uint64_t batch_bytes) const;
+
   // Safe from any thread.
   FsyncStats fsync_stats() const;
 
@@ -103,12 +107,16 @@ class WalWriter {
   // inject_fsync_failure(true) the next one reports EIO without syncing, which ends the process
   // through fatal() exactly as a failing disk would.
   void inject_fsync_delay_ms(std::uint32_t delay_ms) { injected_delay_ms_.store(delay_ms); }
+  std::uint32_t injected_fsync_delay_ms() const { return injected_delay_ms_.load(); }
   void inject_fsync_failure(bool armed) { injected_failure_.store(armed); }
 
  private:
   WalWriter(WalTail tail, const Options& options, int dir_fd, int segment_fd,
             std::uint64_t segment_file_bytes);
   void extend_with_zeros(std::uint64_t data_end);
+  // The file size the zero tail should have after data up to `data_end`, for a file of
+  // `file_bytes` (which it returns when no extension is due).
+  std::uint64_t zero_tail_target(std::uint64_t data_end, std::uint64_t file_bytes) const;
   void create_segment(std::uint64_t first_batch);
   void delete_segment(std::uint64_t first_batch);
   void write_all(std::string_view bytes);

@@ -200,6 +200,39 @@ TEST(DiskStorage, NothingWrittenMeansNoBatchAndNoFsync) {
   EXPECT_LE(stats.percentile_us(0.99), stats.max_us);
 }
 
+// A driver lets a new decided index wait for the next batch it writes anyway (no message vouches
+// for it); everything else counts.
+TEST(DiskStorage, ADecidedIndexAloneIsTheOnlyWriteThatCanWait) {
+  TempDir tmp;
+  auto s = open_ok(tmp.data_dir());
+  const std::vector<paxos::Entry> first{make_entry(0), make_entry(1)};
+  s->append(first);
+  EXPECT_TRUE(s->has_unsealed_writes_beyond_decided_idx());
+  s->sync();
+  s->set_decided_idx(LogIndex(1));
+  EXPECT_TRUE(s->has_unsealed_writes());
+  EXPECT_FALSE(s->has_unsealed_writes_beyond_decided_idx());
+  s->set_promise(ballot(2, 1));
+  EXPECT_TRUE(s->has_unsealed_writes_beyond_decided_idx());
+  s->sync();
+  s->set_accepted_round(ballot(2, 1));
+  EXPECT_TRUE(s->has_unsealed_writes_beyond_decided_idx());
+  s->sync();
+  s->trim(LogIndex(1));
+  EXPECT_TRUE(s->has_unsealed_writes_beyond_decided_idx());
+  s->sync();
+  EXPECT_FALSE(s->has_unsealed_writes());
+  // The waiting decided index is written with the next batch and survives a restart.
+  s->set_decided_idx(LogIndex(2));
+  const std::vector<paxos::Entry> second{make_entry(2)};
+  s->append(second);
+  s->sync();
+  s.reset();
+  s = open_ok(tmp.data_dir());
+  EXPECT_EQ(s->decided_idx(), LogIndex(2));
+  EXPECT_EQ(s->log_end(), LogIndex(3));
+}
+
 TEST(DiskStorage, MetadataAreWrittenOncePerBatchWithTheirLastValue) {
   TempDir tmp;
   auto s = open_ok(tmp.data_dir());

@@ -196,6 +196,33 @@ TEST(Recovery, SegmentsWithZeroTailsReplayAndTakeMoreBatches) {
   expect_same_state(*s, model);
 }
 
+// The server asks before writing a batch on its event loop whether the batch would also extend
+// the zero tail (a much larger write); the answer must match what the append then does.
+TEST(Recovery, TheWriterForetellsEachZeroTailExtension) {
+  TempDir tmp;
+  DiskStorageOptions opts;
+  opts.zero_ahead_bytes = 1024;
+  auto s = open_ok(tmp.data_dir(), opts);
+  MemoryStorage model;
+  Both both{*s, model};
+  both.append({make_entry(0, 10)});
+  s->sync();  // the first batch creates the segment
+  const std::string path = segment_paths(tmp.wal_dir()).at(0);
+  std::size_t extensions = 0;
+  for (std::uint64_t i = 1; i < 60; ++i) {
+    both.append({make_entry(i, 40)});
+    const SealedBatch batch = s->seal_batch();
+    const bool foretold = s->writer().append_extends_zero_tail(batch.size());
+    const std::uint64_t before = testing::file_size(path);
+    s->writer().append_and_sync(batch);
+    const std::uint64_t after = testing::file_size(path);
+    EXPECT_EQ(foretold, after > before) << "batch " << i;
+    extensions += foretold ? 1 : 0;
+  }
+  EXPECT_GT(extensions, 2u);
+  EXPECT_LT(extensions, 20u);
+}
+
 TEST(Recovery, ATornBatchInsideTheZeroTailIsCut) {
   TempDir tmp;
   DiskStorageOptions opts;
