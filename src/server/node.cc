@@ -332,22 +332,31 @@ void Node::seal_and_write(bool even_if_only_decided_idx) {
     });
     return;
   }
-  asio::post(disk_io_, [this, batch = std::move(batch), mark, decided] {
-    storage_->writer().append_and_sync(batch);
-    asio::post(io_, [this, mark, decided] { on_batch_durable(mark, decided); });
+  // Handed over after this iteration's sends too: waking the I/O thread is a system call, and on a
+  // busy core the woken thread may run first, which would hold back the AcceptDecide that lets
+  // the followers start their own syncs.
+  asio::post(io_, [this, batch = std::move(batch), mark, decided]() mutable {
+    if (stopped_) return;
+    asio::post(disk_io_, [this, batch = std::move(batch), mark, decided] {
+      storage_->writer().append_and_sync(batch);
+      asio::post(io_, [this, mark, decided] { on_batch_durable(mark, decided); });
+    });
   });
 }
 
 bool Node::sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,
                                const storage::SealedBatch& batch) const {
-  // When no other write is under way (at most the one entry in this batch is undecided),
-  // nothing is likely to arrive during the fdatasync that could use the loop, and handing the
-  // batch to the I/O thread and its completion back would cost two thread wake-ups on the
-  // write's critical path (about a tenth of a write's latency at one request in flight). With
-  // more writes under way the I/O thread keeps the loop free to take requests, send entries and
-  // count acceptances while the disk works. Segment changes (directory fsyncs), extensions of
-  // the zero tail (a MiB more to write), an injected fsync delay and a disk that just stalled
-  // stay off the loop.
+  // On a follower, when no other write is under way (at most the one entry in this batch is
+  // undecided), nothing is likely to arrive during the fdatasync that could use the loop, and
+  // handing the batch to the I/O thread and its completion back would cost two thread wake-ups
+  // on the write's critical path (about a tenth of a write's latency at one request in flight).
+  // With more writes under way the I/O thread keeps the loop free to take the next entries while
+  // the disk works. Not on a leader: its own sync is off the critical path (its AcceptDecide left
+  // before it, and two followers make a quorum without it), and a loop blocked in fdatasync would
+  // sit on the followers' Accepted that decide the write. Segment changes (directory fsyncs),
+  // extensions of the zero tail (a MiB more to write), an injected fsync delay and a disk that
+  // just stalled stay off the loop.
+  if (replica_.is_leader()) return false;
   const bool only_write_under_way = mark.end.value() <= decided.value() + 1;
   return only_write_under_way && !batch.starts_segment && batch.obsolete_segments.empty() &&
          !storage_->writer().append_extends_zero_tail(batch.size()) &&

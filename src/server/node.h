@@ -21,9 +21,9 @@
 //
 // Two refinements for latency. A batch that would hold only a new decided index is not written
 // on its own (no message vouches for it): it rides with the next batch, or goes at the next tick
-// when idle. And when no other write is under way, the loop thread writes the batch itself, right
-// after this iteration's sends (sync_on_loop_thread): the hand-off to the I/O thread and back
-// would cost two thread wake-ups on the only write's critical path.
+// when idle. And when no other write is under way, a follower's loop thread writes the batch
+// itself, right after this iteration's sends (sync_on_loop_thread): the hand-off to the I/O
+// thread and back would cost two thread wake-ups on the only write's critical path.
 #pragma once
 
 #include <asio.hpp>
