@@ -1,9 +1,9 @@
 #include "server/node.h"
 
-#include <random>
-
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <random>
 
 #include "common/codec.h"
 
@@ -21,9 +21,12 @@ const char* role_name(paxos::Role role) {
 
 const char* phase_name(paxos::Phase phase) {
   switch (phase) {
-    case paxos::Phase::kRecover: return "recover";
-    case paxos::Phase::kPrepare: return "prepare";
-    case paxos::Phase::kAccept: return "accept";
+    case paxos::Phase::kRecover:
+      return "recover";
+    case paxos::Phase::kPrepare:
+      return "prepare";
+    case paxos::Phase::kAccept:
+      return "accept";
   }
   return "?";
 }
@@ -46,8 +49,7 @@ std::string ballot_string(const paxos::Ballot& b) {
 
 }  // namespace
 
-Node::Node(asio::io_context& io, ServerConfig config,
-           std::unique_ptr<storage::DiskStorage> storage,
+Node::Node(asio::io_context& io, ServerConfig config, std::unique_ptr<storage::DiskStorage> storage,
            std::unique_ptr<storage::SnapshotStore> snapshots)
     : io_(io),
       config_(std::move(config)),
@@ -55,8 +57,7 @@ Node::Node(asio::io_context& io, ServerConfig config,
       replica_(core_config(config_), *storage_),
       kv_(KvStoreOptions{config_.session_expiry_entries}),
       peers_(
-          io_, config_,
-          [this](paxos::Message&& m) { on_peer_message(std::move(m)); },
+          io_, config_, [this](paxos::Message&& m) { on_peer_message(std::move(m)); },
           [this](std::uint64_t peer) {
             replica_.reconnected(paxos::NodeId(peer));
             schedule_pump();
@@ -71,8 +72,7 @@ Node::Node(asio::io_context& io, ServerConfig config,
                                std::chrono::milliseconds(config_.snapshot_transfer_timeout_ms),
                                KvStoreOptions{config_.session_expiry_entries}},
           paxos::NodeId(config_.node_id), config_.to_paxos_config().config_id, *snapshot_store_,
-          kv_, replica_,
-          [this](paxos::Message&& m) { peers_.send(m); }),
+          kv_, replica_, [this](paxos::Message&& m) { peers_.send(m); }),
       clients_(io_, config_,
                [this](const std::shared_ptr<Connection>& c, Request&& r, std::string_view body) {
                  on_request(c, std::move(r), body);
@@ -90,8 +90,9 @@ void Node::start() {
   if (paxos::holds_nothing(*storage_)) {
     // A new data directory, or a lost one: promise nothing until it is safe (amnesia guard).
     replica_.start_amnesiac();
-    spdlog::info("new data directory: this node joins once every peer is new too (a new cluster) "
-                 "or once a leader elected without it has brought it up to date");
+    spdlog::info(
+        "new data directory: this node joins once every peer is new too (a new cluster) "
+        "or once a leader elected without it has brought it up to date");
   }
   // The newest snapshot first, then everything the WAL decided after it (all durable already).
   applied_idx_ = snapshotter_.restore_at_start();
@@ -178,8 +179,8 @@ void Node::on_request(const std::shared_ptr<Connection>& connection, Request&& r
     return;
   }
   if (pending_requests() >= config_.max_pending_requests) {
-    ClientService::reply(connection, reject(request, Status::kBusy,
-                                            "too many requests in flight on this node"));
+    ClientService::reply(
+        connection, reject(request, Status::kBusy, "too many requests in flight on this node"));
     return;
   }
   if (is_write(request.op)) {
@@ -219,8 +220,9 @@ void Node::handle_write(const std::shared_ptr<Connection>& connection, Request&&
     return;
   }
   if (replica_.append(std::move(entry)) == paxos::ProposeResult::kBufferFull) {
-    ClientService::reply(connection, reject(request, Status::kBusy,
-                                            "no leader is taking proposals and the buffer is full"));
+    ClientService::reply(
+        connection,
+        reject(request, Status::kBusy, "no leader is taking proposals and the buffer is full"));
     return;
   }
   pending_writes_[key].push_back(Waiter{connection, deadline});
@@ -270,9 +272,8 @@ void Node::pump() {
   Flush flush;
   for (paxos::Message& m : outbox_) {
     const paxos::SendRule rule = paxos::send_rule(m.payload);
-    if (rule == paxos::SendRule::kAnyTime ||
-        (rule == paxos::SendRule::kBeforeSyncInOrder && flushes_.empty() &&
-         flush.messages.empty())) {
+    if (rule == paxos::SendRule::kAnyTime || (rule == paxos::SendRule::kBeforeSyncInOrder &&
+                                              flushes_.empty() && flush.messages.empty())) {
       peers_.send(m);
     } else {
       flush.messages.push_back(std::move(m));
@@ -320,13 +321,18 @@ void Node::seal_and_write(bool even_if_only_decided_idx) {
       const Clock::time_point start = Clock::now();
       storage_->writer().append_and_sync(batch);
       const Clock::duration took = Clock::now() - start;
-      if (took > std::chrono::milliseconds(config_.tick_ms)) {
-        // The disk stalls: while it does, keep the loop (heartbeats, reads) away from it.
+      // A quarter of the election timeout: a loop blocked that long delays heartbeat replies
+      // enough to matter. Disks here stall for 100 ms and more now and then; after such a stall
+      // batches go to the I/O thread for a while, so one that goes on cannot starve the loop.
+      const auto stall = std::chrono::milliseconds(std::max<std::uint64_t>(
+          config_.tick_ms, config_.tick_ms * config_.election_timeout_ticks / 4));
+      if (took > stall) {
         inline_sync_paused_until_ = Clock::now() + kInlineSyncPause;
-        spdlog::warn("an fdatasync on the event loop took {} ms; batches go to the I/O thread "
-                     "for the next {} s",
-                     std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
-                     std::chrono::duration_cast<std::chrono::seconds>(kInlineSyncPause).count());
+        spdlog::warn(
+            "an fdatasync on the event loop took {} ms; batches go to the I/O thread "
+            "for the next {} s",
+            std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+            std::chrono::duration_cast<std::chrono::seconds>(kInlineSyncPause).count());
       }
       on_batch_durable(mark, decided);
     });
@@ -415,8 +421,9 @@ void Node::apply_decided(paxos::LogIndex limit) {
 
 void Node::log_leadership_changes() {
   const paxos::Status s = replica_.status();
-  const paxos::NodeId leader =
-      s.phase == paxos::Phase::kAccept || s.role == paxos::Role::kLeader ? s.leader : paxos::kNoNode;
+  const paxos::NodeId leader = s.phase == paxos::Phase::kAccept || s.role == paxos::Role::kLeader
+                                   ? s.leader
+                                   : paxos::kNoNode;
   if (leader == logged_leader_ ||
       (s.role == paxos::Role::kLeader && s.phase != paxos::Phase::kAccept)) {
     return;
@@ -425,8 +432,9 @@ void Node::log_leadership_changes() {
     // We were following another node: writes we forwarded to it may have died with it or with
     // the link. Tell their clients now rather than let them wait out their timeouts; a retry
     // with the same sequence number is applied once (client sessions).
-    fail_pending_writes("the leader changed while this write was on its way to it; it may or may "
-                        "not take effect (retry with the same sequence number)");
+    fail_pending_writes(
+        "the leader changed while this write was on its way to it; it may or may "
+        "not take effect (retry with the same sequence number)");
   }
   logged_leader_ = leader;
   if (leader.value() == config_.node_id) {
@@ -491,8 +499,9 @@ void Node::expire_requests() {
       Response r;
       r.seq = it->first.second;
       r.status = Status::kTimeout;
-      r.error = "not decided in time; the write may or may not take effect (retry with the same "
-                "sequence number)";
+      r.error =
+          "not decided in time; the write may or may not take effect (retry with the same "
+          "sequence number)";
       ClientService::reply(w.connection.lock(), r);
       return true;
     });
@@ -504,8 +513,8 @@ void Node::expire_requests() {
       ++it;
       continue;
     }
-    ClientService::reply(it->second.connection.lock(),
-                         reject(it->second.request, Status::kTimeout, "read not confirmed in time"));
+    ClientService::reply(it->second.connection.lock(), reject(it->second.request, Status::kTimeout,
+                                                              "read not confirmed in time"));
     it = pending_reads_.erase(it);
   }
   sweep_timer_.expires_after(std::chrono::milliseconds(50));
@@ -517,9 +526,10 @@ void Node::expire_requests() {
 // ---- answers ----
 
 Node::Clock::time_point Node::deadline_for(const Request& request) const {
-  const std::uint64_t ms = request.timeout_ms != 0
-                               ? std::min<std::uint64_t>(request.timeout_ms, config_.request_timeout_ms)
-                               : config_.request_timeout_ms;
+  const std::uint64_t ms =
+      request.timeout_ms != 0
+          ? std::min<std::uint64_t>(request.timeout_ms, config_.request_timeout_ms)
+          : config_.request_timeout_ms;
   return Clock::now() + std::chrono::milliseconds(ms);
 }
 

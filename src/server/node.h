@@ -143,8 +143,8 @@ class Node {
   // Whether to write this batch on the loop thread itself (light load; see the definition).
   bool sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,
                            const storage::SealedBatch& batch) const;
-  // After an fdatasync on the loop thread took longer than a tick, none for this long.
-  static constexpr std::chrono::seconds kInlineSyncPause{10};
+  // After an fdatasync on the loop thread stalled it (seal_and_write), none for this long.
+  static constexpr std::chrono::seconds kInlineSyncPause{2};
   Clock::time_point inline_sync_paused_until_{};
   // The I/O thread: it only ever calls storage_->writer().append_and_sync(batch), in seal order.
   // The loop thread calls it too (sync_on_loop_thread), but only while no batch is in flight, and
