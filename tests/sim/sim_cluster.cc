@@ -113,14 +113,17 @@ bool SimCluster::run_until(const std::function<bool()>& done, std::uint64_t max_
 
 // The driver's half of the durability contract (storage.h, rule 3; messages.h, SendRule): take
 // the outbox and send what may leave before the sync, in order; then make storage durable, at once
-// or at a later flush, and only then send the rest.
+// or at a later flush, and only then send the rest. Like the server (Node::pump), a message that
+// waits only for a new decided index to be synced leaves at once: no message vouches for it.
 void SimCluster::flush(Node& n) {
   scratch_out_.clear();
   n.replica->take_outgoing(scratch_out_);
+  const bool must_sync_first = n.storage.dirty_beyond_decided_idx();
   for (paxos::Message& m : scratch_out_) {
     const paxos::SendRule rule = paxos::send_rule(m.payload);
     if (rule == paxos::SendRule::kAnyTime ||
-        (rule == paxos::SendRule::kBeforeSyncInOrder && n.held.empty())) {
+        (rule == paxos::SendRule::kBeforeSyncInOrder && n.held.empty()) ||
+        (rule == paxos::SendRule::kAfterSync && n.held.empty() && !must_sync_first)) {
       network_.send(std::move(m), now_);
     } else {
       n.held.push_back(std::move(m));

@@ -94,6 +94,13 @@ void FaultyStorage::apply(paxos::MemoryStorage& to, const Write& write) {
       write);
 }
 
+bool FaultyStorage::dirty_beyond_decided_idx() const {
+  for (const Write& w : pending_) {
+    if (!std::holds_alternative<SetDecided>(w)) return true;
+  }
+  return false;
+}
+
 void FaultyStorage::sync() {
   ++syncs_;
   // The same writes in the same order as current_ saw them, so every precondition that held

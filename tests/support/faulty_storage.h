@@ -50,6 +50,10 @@ class FaultyStorage final : public paxos::Storage {
   void crash();
   // Whether there are writes that a crash would lose.
   bool dirty() const { return !pending_.empty(); }
+  // The same, ignoring new decided indices: the server lets those wait for the next batch it has
+  // to write anyway (DiskStorage::has_unsealed_writes_beyond_decided_idx), because no message
+  // vouches for a durable decided index.
+  bool dirty_beyond_decided_idx() const;
   const paxos::MemoryStorage& durable() const { return durable_; }
   std::uint64_t syncs() const { return syncs_; }
   // Empty unless the core broke the storage contract (for example truncated a decided entry).
