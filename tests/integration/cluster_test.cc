@@ -2,6 +2,7 @@
 // retries and read-your-writes. Each test is bounded by explicit deadlines and stops every process
 // it started (LocalCluster's destructor kills by PID).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
 #include <set>
@@ -118,7 +119,8 @@ TEST(Cluster, CompareAndSwapAndScans) {
   absent.number = 0;
   EXPECT_EQ(c.cas("lock", absent, "me").status, Status::kOk);
   EXPECT_EQ(c.cas("lock", absent, "you").status, Status::kCompareFailed);
-  for (const char* k : {"app/a", "app/b", "app/c", "other"}) ASSERT_EQ(c.put(k, k).status, Status::kOk);
+  for (const char* k : {"app/a", "app/b", "app/c", "other"})
+    ASSERT_EQ(c.put(k, k).status, Status::kOk);
   Response scan = c.scan_prefix("app/", 2);
   ASSERT_EQ(scan.status, Status::kOk);
   ASSERT_EQ(scan.kvs.size(), 2u);
@@ -178,8 +180,8 @@ TEST(Durability, ASecondServerOnTheSameDataDirectoryRefusesToStart) {
   ASSERT_TRUE(cluster.wait_for_leader(10s));
   const std::string command = binary_dir() + "/paxoskv-server --config " + cluster.config_path(1) +
                               " --set network.peer_listen=127.0.0.1:1 --set "
-                              "network.client_listen=127.0.0.1:2 > " + cluster.dir() +
-                              "/second.log 2>&1";
+                              "network.client_listen=127.0.0.1:2 > " +
+                              cluster.dir() + "/second.log 2>&1";
   const int status = std::system(command.c_str());
   EXPECT_NE(status, 0);
   std::ifstream log(cluster.dir() + "/second.log");
@@ -242,6 +244,43 @@ TEST(Cluster, SigtermStopsANodeWithOpenClientConnections) {
   const auto start = std::chrono::steady_clock::now();
   cluster.stop(1);  // SIGTERM, then SIGKILL after 5 s
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "SIGTERM did not stop the node";
+}
+
+// A follower answers the writes it forwarded when the leader it followed changes
+// (Node::fail_pending_writes): the forward may have died with the old leader, so the client hears
+// kUnavailable as soon as the new leader is known instead of waiting out its timeout.
+TEST(Cluster, WritesForwardedToALeaderThatIsReplacedAreAnsweredUnavailable) {
+  LocalCluster cluster(3);
+  cluster.start_all();
+  auto leader = cluster.wait_for_leader(10s);
+  ASSERT_TRUE(leader);
+  const std::size_t follower = *leader % cluster.size() + 1;
+  RawConnection raw(cluster.client_address(follower));
+  // A stopped (not killed) leader keeps its connections open: the forwarded write just waits there
+  // until the others elect a new leader.
+  ASSERT_EQ(::kill(cluster.pid(*leader), SIGSTOP), 0);
+  Request put;
+  put.client_id = 0xF00D;
+  put.seq = 1;
+  put.first_unacked_seq = 1;
+  put.op = Op::kPut;
+  put.key = "forwarded";
+  put.value = "1";
+  put.timeout_ms = 5000;  // the server's default limit
+  const auto start = std::chrono::steady_clock::now();
+  Response r = raw.call(put, 10s);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ::kill(cluster.pid(*leader), SIGCONT);
+  EXPECT_EQ(r.status, Status::kUnavailable) << r.error;
+  EXPECT_NE(r.error.find("may or may not take effect"), std::string::npos) << r.error;
+  EXPECT_LT(waited, 4s) << "answered only at the request deadline";
+  // The same write, retried with the same sequence number, goes through once.
+  auto new_leader = cluster.wait_for_leader(10s);
+  ASSERT_TRUE(new_leader);
+  EXPECT_NE(*new_leader, *leader);
+  RawConnection retry(cluster.client_address(*new_leader));
+  Response again = retry.call(put, 5s);
+  EXPECT_EQ(again.status, Status::kOk) << again.error;
 }
 
 }  // namespace
