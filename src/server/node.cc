@@ -313,41 +313,41 @@ void Node::seal_and_write(bool even_if_only_decided_idx) {
   if (batch.empty()) return;
   ++sealed_batches_;
   batch_in_flight_ = true;
-  if (sync_on_loop_thread(mark, decided, batch)) {
-    // Posted, not done here: the connections' flushes posted by this pump run first, so what
-    // may leave before our sync (a leader's AcceptDecide) is on the wire while we wait.
-    asio::post(io_, [this, batch = std::move(batch), mark, decided] {
-      if (stopped_) return;
-      const Clock::time_point start = Clock::now();
-      storage_->writer().append_and_sync(batch);
-      const Clock::duration took = Clock::now() - start;
-      // A quarter of the election timeout: a loop blocked that long delays heartbeat replies
-      // enough to matter. Disks here stall for 100 ms and more now and then; after such a stall
-      // batches go to the I/O thread for a while, so one that goes on cannot starve the loop.
-      const auto stall = std::chrono::milliseconds(std::max<std::uint64_t>(
-          config_.tick_ms, config_.tick_ms * config_.election_timeout_ticks / 4));
-      if (took > stall) {
-        inline_sync_paused_until_ = Clock::now() + kInlineSyncPause;
-        spdlog::warn(
-            "an fdatasync on the event loop took {} ms; batches go to the I/O thread "
-            "for the next {} s",
-            std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
-            std::chrono::duration_cast<std::chrono::seconds>(kInlineSyncPause).count());
-      }
-      on_batch_durable(mark, decided);
-    });
-    return;
-  }
-  // Handed over after this iteration's sends too: waking the I/O thread is a system call, and on a
-  // busy core the woken thread may run first, which would hold back the AcceptDecide that lets
-  // the followers start their own syncs.
-  asio::post(io_, [this, batch = std::move(batch), mark, decided]() mutable {
+  const bool sync_here = sync_on_loop_thread(mark, decided, batch);
+  // Posted either way, so that the connections' flushes posted by this pump run first: what may
+  // leave before our sync (a leader's AcceptDecide) is on the wire while we wait, and waking the
+  // I/O thread (a system call; on a busy core the woken thread may run first) does not hold it
+  // back.
+  asio::post(io_, [this, batch = std::move(batch), mark, decided, sync_here]() mutable {
     if (stopped_) return;
+    if (sync_here) {
+      append_and_sync_on_loop_thread(batch);
+      on_batch_durable(mark, decided);
+      return;
+    }
     asio::post(disk_io_, [this, batch = std::move(batch), mark, decided] {
       storage_->writer().append_and_sync(batch);
       asio::post(io_, [this, mark, decided] { on_batch_durable(mark, decided); });
     });
   });
+}
+
+void Node::append_and_sync_on_loop_thread(const storage::SealedBatch& batch) {
+  const Clock::time_point start = Clock::now();
+  storage_->writer().append_and_sync(batch);
+  const Clock::duration took = Clock::now() - start;
+  // A quarter of the election timeout: a loop blocked that long delays heartbeat replies enough
+  // to matter. Disks stall for 100 ms and more now and then; after such a stall batches go to the
+  // I/O thread for a while, so a stall that goes on cannot starve the loop.
+  const auto stall = std::chrono::milliseconds(std::max<std::uint64_t>(
+      config_.tick_ms, config_.tick_ms * config_.election_timeout_ticks / 4));
+  if (took <= stall) return;
+  inline_sync_paused_until_ = Clock::now() + kInlineSyncPause;
+  spdlog::warn(
+      "an fdatasync on the event loop took {} ms; batches go to the I/O thread for the "
+      "next {} s",
+      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+      std::chrono::duration_cast<std::chrono::seconds>(kInlineSyncPause).count());
 }
 
 bool Node::sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,

@@ -143,6 +143,8 @@ class Node {
   // Whether to write this batch on the loop thread itself (light load; see the definition).
   bool sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,
                            const storage::SealedBatch& batch) const;
+  // Writes the batch on this thread; pauses loop-thread syncs after one that stalled the loop.
+  void append_and_sync_on_loop_thread(const storage::SealedBatch& batch);
   // After an fdatasync on the loop thread stalled it (seal_and_write), none for this long.
   static constexpr std::chrono::seconds kInlineSyncPause{2};
   Clock::time_point inline_sync_paused_until_{};

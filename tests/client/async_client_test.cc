@@ -46,6 +46,20 @@ ClientOptions options_for(std::vector<std::string> endpoints,
   return o;
 }
 
+// A leader probe (ClientOptions::find_leader).
+bool is_probe(const Request& r) {
+  return r.client_id == 0 && r.op == Op::kGet && (r.seq >> 63) == 1;
+}
+
+Response not_leader_for(const Request& r, const std::string& leader_address) {
+  Response resp;
+  resp.seq = r.seq;
+  resp.status = Status::kNotLeader;
+  resp.leader_hint = 9;
+  resp.leader_address = leader_address;
+  return resp;
+}
+
 TEST(AsyncClient, PipelinesRequestsAndMatchesOutOfOrderResponses) {
   asio::io_context io;
   FakeServer server(io);
@@ -91,12 +105,7 @@ TEST(AsyncClient, FollowsNotLeaderRedirect) {
   FakeServer follower(io);
   FakeServer leader(io);
   follower.set_handler([&](const std::shared_ptr<FakeConn>& conn, const Request& r) {
-    Response resp;
-    resp.seq = r.seq;
-    resp.status = Status::kNotLeader;
-    resp.leader_hint = 2;
-    resp.leader_address = leader.address();
-    conn->reply(resp);
+    conn->reply(not_leader_for(r, leader.address()));
   });
   AsyncClient client(io, options_for({follower.address()}));
   std::optional<Response> result;
@@ -384,19 +393,6 @@ TEST(AsyncClient, DestroyingTheClientInsideACallbackIsSafe) {
 }
 
 // ---- failover, the shared timer, the request window ----
-
-bool is_probe(const Request& r) {
-  return r.client_id == 0 && r.op == Op::kGet && (r.seq >> 63) == 1;
-}
-
-Response not_leader_for(const Request& r, const std::string& leader_address) {
-  Response resp;
-  resp.seq = r.seq;
-  resp.status = Status::kNotLeader;
-  resp.leader_hint = 9;
-  resp.leader_address = leader_address;
-  return resp;
-}
 
 TEST(AsyncClient, RequestsOnADeadConnectionGoElsewhereAtOnceAndCompleteOnce) {
   asio::io_context io;

@@ -17,6 +17,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The first put of a client session with a fixed id, for tests that send it through RawConnection
+// (and may send it again, as a retry).
+Request first_put_of_session(std::uint64_t client_id, std::string key, std::string value) {
+  Request put;
+  put.client_id = client_id;
+  put.seq = 1;
+  put.first_unacked_seq = 1;
+  put.op = Op::kPut;
+  put.key = std::move(key);
+  put.value = std::move(value);
+  return put;
+}
+
 TEST(Cluster, WritesContinueAfterTheLeaderIsKilled) {
   LocalCluster cluster(3);
   cluster.start_all();
@@ -72,13 +85,7 @@ TEST(Cluster, ARetriedWriteIsAppliedOnce) {
   auto leader = cluster.wait_for_leader(10s);
   ASSERT_TRUE(leader);
   RawConnection raw(cluster.client_address(*leader));
-  Request put;
-  put.client_id = 0xC0FFEE;
-  put.seq = 1;
-  put.first_unacked_seq = 1;
-  put.op = Op::kPut;
-  put.key = "once";
-  put.value = "1";
+  const Request put = first_put_of_session(0xC0FFEE, "once", "1");
   Response first = raw.call(put, 5s);
   ASSERT_EQ(first.status, Status::kOk) << first.error;
   Response again = raw.call(put, 5s);
@@ -259,13 +266,7 @@ TEST(Cluster, WritesForwardedToALeaderThatIsReplacedAreAnsweredUnavailable) {
   // A stopped (not killed) leader keeps its connections open: the forwarded write just waits there
   // until the others elect a new leader.
   ASSERT_EQ(::kill(cluster.pid(*leader), SIGSTOP), 0);
-  Request put;
-  put.client_id = 0xF00D;
-  put.seq = 1;
-  put.first_unacked_seq = 1;
-  put.op = Op::kPut;
-  put.key = "forwarded";
-  put.value = "1";
+  Request put = first_put_of_session(0xF00D, "forwarded", "1");
   put.timeout_ms = 5000;  // the server's default limit
   const auto start = std::chrono::steady_clock::now();
   Response r = raw.call(put, 10s);
