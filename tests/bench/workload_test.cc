@@ -2,6 +2,7 @@
 #include "client/bench/workload.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -197,7 +198,9 @@ Args parse_args(std::vector<const char*> args, const char* env = nullptr) {
 }
 
 std::string write_temp(const std::string& text) {
-  std::string path = ::testing::TempDir() + "/bench_workload_test.toml";
+  // The process id keeps tests that ctest runs side by side off each other's file.
+  std::string path =
+      ::testing::TempDir() + "/bench_workload_test_" + std::to_string(::getpid()) + ".toml";
   std::ofstream(path) << text;
   return path;
 }

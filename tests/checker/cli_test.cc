@@ -2,6 +2,7 @@
 // short child process on a small file; std::system waits for it.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -19,8 +20,14 @@ struct CliRun {
   std::string out;
 };
 
+// ctest runs each test of this file as its own process, two at a time, so every path carries the
+// process id: a shared name let one test read another's history or output.
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "checker_cli_" + std::to_string(::getpid()) + "_" + name;
+}
+
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "checker_cli_" + name;
+  const std::string path = temp_path(name);
   std::ofstream(path) << text;
   return path;
 }
@@ -32,7 +39,7 @@ std::string lines(const std::vector<Operation>& ops) {
 }
 
 CliRun run(const std::string& args) {
-  const std::string out_path = ::testing::TempDir() + "checker_cli_stdout";
+  const std::string out_path = temp_path("stdout");
   const std::string command =
       std::string(PAXOSKV_CHECK_BINARY) + " " + args + " >" + out_path + " 2>&1";
   const int status = std::system(command.c_str());
@@ -41,6 +48,7 @@ CliRun run(const std::string& args) {
   std::stringstream text;
   text << std::ifstream(out_path).rdbuf();
   r.out = text.str();
+  std::remove(out_path.c_str());
   return r;
 }
 

@@ -21,19 +21,34 @@ namespace paxoskv::testing {
 
 namespace {
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+bool can_bind(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("cannot create a socket to probe for a free port");
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as the node's acceptors do
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(port);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
+}
+
+// Ports come from below the kernel's ephemeral range (32768 and up by default). A port that
+// bind(0) handed out could be taken, between this probe and the node's own bind, by an outgoing
+// connection of a test that ctest runs alongside; the node then failed to start and its peers
+// waited for it. Each process starts at its own offset (by pid) and never hands a port out twice,
+// so tests that run side by side rarely probe the same ports.
+std::uint16_t free_port() {
+  constexpr std::uint32_t kFirstPort = 10000;
+  constexpr std::uint32_t kPortCount = 20000;
+  static std::uint32_t next = static_cast<std::uint32_t>(::getpid()) * 61 % kPortCount;
+  for (std::uint32_t tries = 0; tries < kPortCount; ++tries) {
+    const auto port = static_cast<std::uint16_t>(kFirstPort + next++ % kPortCount);
+    if (can_bind(port)) return port;
+  }
+  throw std::runtime_error("no free port in 10000-29999 on 127.0.0.1");
 }
 
 bool reap(pid_t pid, std::chrono::milliseconds timeout) {
