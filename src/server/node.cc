@@ -128,7 +128,7 @@ void Node::on_tick() {
   replica_.tick();
   // A decided index that waited (seal_and_write) becomes durable within a tick when idle, so
   // snapshots (Snapshotter::on_durable_decided) and restarts are not far behind.
-  if (!batch_in_flight_) seal_and_write(/*even_if_only_decided_idx=*/true);
+  if (!batch_in_flight_) seal_and_write(Seal::kEverything);
   schedule_pump();
   // A fixed cadence: schedule from the previous deadline, not from now, so ticks do not drift.
   next_tick_ += std::chrono::milliseconds(config_.tick_ms);
@@ -269,12 +269,29 @@ void Node::pump() {
   // during an fsync); a leader's AcceptDecide/Decide at once too unless an earlier message waits,
   // so its fsync overlaps its followers' instead of preceding them; everything else once this
   // pump's writes are durable.
+  //
+  // Decide messages at the end of the outbox that may leave now leave last, after the answers to
+  // the clients whose writes they decide: a Decide only tells a follower what it may apply, while
+  // sending it first would put two loopback sends (each waking a follower's thread, which may take
+  // our core) in front of the answer. Nothing later in this pump can overtake them on their peer's
+  // session, since they end the outbox.
+  std::size_t decides_from = outbox_.size();
+  while (decides_from > 0 &&
+         std::holds_alternative<paxos::Decide>(outbox_[decides_from - 1].payload)) {
+    --decides_from;
+  }
+  std::size_t send_last_from = outbox_.size();
   Flush flush;
-  for (paxos::Message& m : outbox_) {
+  for (std::size_t i = 0; i < outbox_.size(); ++i) {
+    paxos::Message& m = outbox_[i];
     const paxos::SendRule rule = paxos::send_rule(m.payload);
     if (rule == paxos::SendRule::kAnyTime || (rule == paxos::SendRule::kBeforeSyncInOrder &&
                                               flushes_.empty() && flush.messages.empty())) {
-      peers_.send(m);
+      if (i < decides_from) {
+        peers_.send(m);
+      } else {
+        send_last_from = std::min(send_last_from, i);
+      }
     } else {
       flush.messages.push_back(std::move(m));
     }
@@ -287,7 +304,7 @@ void Node::pump() {
         sealed_batches_ + (storage_->has_unsealed_writes_beyond_decided_idx() ? 1 : 0);
     flushes_.push_back(std::move(flush));
   }
-  if (!batch_in_flight_) seal_and_write(/*even_if_only_decided_idx=*/false);
+  if (!batch_in_flight_) seal_and_write(Seal::kWhatIsAwaited);
   release_durable_flushes();
   // A decided index counts only durable acceptances (a write quorum holds every decided entry on
   // disk), so decided entries are applied and answered at once, whether or not our own batch
@@ -295,16 +312,19 @@ void Node::pump() {
   apply_decided(replica_.decided_idx());
   collect_reads();
   serve_applied_reads();
+  // The tail's Decides share one send rule and one state: all of them left the loop above
+  // unsent and wait here, or all of them went into the flush.
+  for (std::size_t i = send_last_from; i < outbox_.size(); ++i) peers_.send(outbox_[i]);
   log_leadership_changes();
   snapshotter_.poll(Clock::now());
 }
 
-void Node::seal_and_write(bool even_if_only_decided_idx) {
+void Node::seal_and_write(Seal what) {
   // A new decided index alone waits for the next batch that must be written anyway (an entry, a
   // promise) or for the next tick: writing it at once would cost an fdatasync per decision and,
   // worse, put that fdatasync in front of the next write's batch (a follower learns each decision
   // from a Decide that arrives just before the next AcceptDecide).
-  if (!storage_->has_unsealed_writes_beyond_decided_idx() && !even_if_only_decided_idx) return;
+  if (!storage_->has_unsealed_writes_beyond_decided_idx() && what == Seal::kWhatIsAwaited) return;
   // Taken before sealing: the batch holds every write made so far, so this is what it makes
   // durable of our log, and the decided index it records.
   const paxos::DurabilityMark mark = replica_.durability_mark();
@@ -361,12 +381,14 @@ bool Node::sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogInde
   // before it, and two followers make a quorum without it), and a loop blocked in fdatasync would
   // sit on the followers' Accepted that decide the write. Segment changes (directory fsyncs),
   // extensions of the zero tail (a MiB more to write), an injected fsync delay and a disk that
-  // just stalled stay off the loop.
+  // just stalled stay off the loop. So does an injected fsync failure: the fatal exit it causes
+  // would otherwise come before the loop had sent the answer to the request that armed it.
   if (replica_.is_leader()) return false;
   const bool only_write_under_way = mark.end.value() <= decided.value() + 1;
   return only_write_under_way && !batch.starts_segment && batch.obsolete_segments.empty() &&
          !storage_->writer().append_extends_zero_tail(batch.size()) &&
          storage_->writer().injected_fsync_delay_ms() == 0 &&
+         !storage_->writer().injected_fsync_failure() &&
          Clock::now() >= inline_sync_paused_until_;
 }
 
@@ -380,7 +402,7 @@ void Node::on_batch_durable(const paxos::DurabilityMark& mark, paxos::LogIndex d
   snapshotter_.on_durable_decided(decided);
   release_durable_flushes();
   // Everything written meanwhile, by however many pumps, goes out as one batch.
-  seal_and_write(/*even_if_only_decided_idx=*/false);
+  seal_and_write(Seal::kWhatIsAwaited);
   schedule_pump();
 }
 

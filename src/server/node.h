@@ -19,11 +19,12 @@
 // its followers'. Decided entries are applied as soon as they are decided (a write quorum holds
 // them durably); snapshots wait until the decided index is durable here too (Snapshotter).
 //
-// Two refinements for latency. A batch that would hold only a new decided index is not written
+// Three refinements for latency. A batch that would hold only a new decided index is not written
 // on its own (no message vouches for it): it rides with the next batch, or goes at the next tick
-// when idle. And when no other write is under way, a follower's loop thread writes the batch
-// itself, right after this iteration's sends (sync_on_loop_thread): the hand-off to the I/O
-// thread and back would cost two thread wake-ups on the only write's critical path.
+// when idle. When no other write is under way, a follower's loop thread writes the batch itself,
+// right after this iteration's sends (sync_on_loop_thread): the hand-off to the I/O thread and
+// back would cost two thread wake-ups on the only write's critical path. And a leader answers the
+// clients of newly decided writes before it sends the Decides that announce them (pump).
 #pragma once
 
 #include <asio.hpp>
@@ -139,7 +140,11 @@ class Node {
   std::uint64_t sealed_batches_ = 0;
   std::uint64_t durable_batches_ = 0;
   bool batch_in_flight_ = false;
-  void seal_and_write(bool even_if_only_decided_idx);
+  enum class Seal {
+    kWhatIsAwaited,  // writes something may wait for: entries, promises (not a decided index alone)
+    kEverything,     // at a tick: every write made so far
+  };
+  void seal_and_write(Seal what);
   // Whether to write this batch on the loop thread itself (light load; see the definition).
   bool sync_on_loop_thread(const paxos::DurabilityMark& mark, paxos::LogIndex decided,
                            const storage::SealedBatch& batch) const;

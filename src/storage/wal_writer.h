@@ -109,6 +109,7 @@ class WalWriter {
   void inject_fsync_delay_ms(std::uint32_t delay_ms) { injected_delay_ms_.store(delay_ms); }
   std::uint32_t injected_fsync_delay_ms() const { return injected_delay_ms_.load(); }
   void inject_fsync_failure(bool armed) { injected_failure_.store(armed); }
+  bool injected_fsync_failure() const { return injected_failure_.load(); }
 
  private:
   WalWriter(WalTail tail, const Options& options, int dir_fd, int segment_fd,

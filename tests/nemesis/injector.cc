@@ -175,7 +175,9 @@ EpisodeRecord Injector::run(const Episode& e) {
       FaultCommand fail;
       fail.kind = FaultCommand::Kind::kFailFsync;
       r.injected_ns = clock_.now_ns();
+      const std::size_t problems_before = r.problems.size();
       send_fault(target, fail, r);
+      const bool answered = r.problems.size() == problems_before;
       // The node writes a batch within milliseconds under the workload; it must then exit
       // through fatal(), with its status, and nothing else.
       const std::optional<int> status = processes_.wait_exit(target, 10s);
@@ -191,6 +193,12 @@ EpisodeRecord Injector::run(const Episode& e) {
       } else {
         r.what += " exited " + std::to_string(storage::kFatalExitStatus) + " after " +
                   std::to_string((clock_.now_ns() - r.injected_ns) / 1'000'000) + "ms";
+        if (!answered) {
+          // It exited as it must; its answer to the request may be lost with it, as after any
+          // crash, and then the request could only time out.
+          r.problems.resize(problems_before);
+          r.what += " (the answer to the fault request was lost)";
+        }
       }
       sleep_checked(e.hold, interrupted_);
       processes_.start(target);
