@@ -160,6 +160,7 @@ class SequencePaxos {
     LogIndex accepted_idx;         // acknowledged with Accepted in this ballot
     LogIndex next_idx;             // the next entry to send it
     LogIndex decided_sent;         // the decided index it was last told
+    LogIndex forwarded_end;        // our log end after appending the last entries it forwarded
     std::uint64_t seq = 0;         // the last sequence number sent to it
     std::uint64_t forward_session = 0;  // the last ProposalForward taken from it: its session
     std::uint64_t forward_seq = 0;      // and its number within that session
@@ -273,6 +274,7 @@ class SequencePaxos {
   std::uint64_t read_round_ticks_ = 0;
 
   std::uint64_t resend_ticks_ = 0;
+  bool decide_due_ = false;  // a tick passed: decided indexes no AcceptDecide carried go now
   std::vector<Message> outgoing_;
   std::vector<LogIndex> decide_scratch_;
 };

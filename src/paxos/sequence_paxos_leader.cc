@@ -260,10 +260,12 @@ void SequencePaxos::handle_proposal_forward(NodeId from, const ProposalForward& 
   p->forward_session = forward.session;
   p->forward_seq = forward.seq;
   storage_.append(forward.entries);
+  p->forwarded_end = storage_.log_end();
   try_decide();
 }
 
 void SequencePaxos::leader_tick() {
+  decide_due_ = true;
   for (Progress& p : progress_) ++p.idle_ticks;
   if (++resend_ticks_ < config_.resend_timeout_ticks) return;
   resend_ticks_ = 0;
@@ -292,7 +294,15 @@ void SequencePaxos::emit_accepts(std::vector<Message>& out) {
       out.push_back(Message{config_.node_id, p.node, config_.config_id, std::move(accept)});
       sent = true;
     }
-    if (!sent && (decided_idx_ > p.decided_sent || p.idle_ticks >= config_.resend_timeout_ticks)) {
+    // A decided index that no AcceptDecide carries waits for the next tick, or for the next
+    // AcceptDecide if one comes first (at one write in flight, the next write's, a round trip to
+    // the client later). Telling it at once would wake every follower a second time per write,
+    // right when the cores are needed for the answer and the next request; followers only apply
+    // what they are told, which nothing waits for, except a follower whose forwarded entries
+    // were decided: its clients wait, so it is told at once.
+    const bool tell_decided = decided_idx_ > p.decided_sent &&
+                              (decide_due_ || p.forwarded_end > p.decided_sent);
+    if (!sent && (tell_decided || p.idle_ticks >= config_.resend_timeout_ticks)) {
       // Nothing to stream: tell the decided index, or keep the session alive so that a follower
       // that missed our last message finds out by the sequence number.
       out.push_back(Message{config_.node_id, p.node, config_.config_id,
@@ -304,6 +314,7 @@ void SequencePaxos::emit_accepts(std::vector<Message>& out) {
       p.idle_ticks = 0;
     }
   }
+  decide_due_ = false;
 }
 
 }  // namespace paxoskv::paxos

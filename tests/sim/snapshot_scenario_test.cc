@@ -48,7 +48,9 @@ TEST_P(SnapshotScenario, QuorumThatNeedsTheNodeBehindTheTrimmedLogMakesProgress)
       if (id != first) behind = id;
     }
     c.isolate(behind);
-    write_and_replicate(c, 60);
+    // In rounds, so that every node learns decided indexes often enough to snapshot and trim more
+    // than once (a node trims at its previous snapshot half of the time).
+    for (int round = 0; round < 6; ++round) write_and_replicate(c, 10);
     // Leave up exactly a quorum that includes `behind` (and not the old leader): whichever of them
     // leads, either `behind` takes a snapshot from the leader, or `behind` leads and must first
     // install a follower's snapshot to adopt its log (the sweep shows both happen).

@@ -56,10 +56,46 @@ TEST(SpLeader, AcceptedFromAWriteQuorumAdvancesTheDecidedIdx) {
   EXPECT_EQ(l->storage.decided_idx(), idx(2));
   l->deliver(accepted(4, 3));
   EXPECT_EQ(l->sp->decided_idx(), idx(3));
-  // The new decided index travels in a Decide to every synced follower.
+  // The new decided index travels in a Decide to every synced follower, at the next tick.
+  EXPECT_TRUE(l->out().empty()) << "a decided index alone waits for the next tick";
+  l->ticks(1);
   auto out = l->out();
   ASSERT_EQ(count_of<Decide>(out), 4u);
   EXPECT_EQ(only<Decide>(out, 5).decided_idx, idx(3));
+}
+
+TEST(SpLeader, ADecidedIndexRidesOnTheNextAcceptDecideInsteadOfADecide) {
+  auto l = accepting_leader(make_config(1, {1, 2, 3}));
+  l->sp->append("a");
+  l->out();
+  l->deliver(accepted(2, 1));
+  ASSERT_EQ(l->sp->decided_idx(), idx(1));
+  EXPECT_TRUE(l->out().empty());
+  l->sp->append("b");
+  auto out = l->out();
+  ASSERT_EQ(names(out), (std::vector<std::string>{"AcceptDecide", "AcceptDecide"}));
+  EXPECT_EQ(only<AcceptDecide>(out, 3).decided_idx, idx(1));
+  l->ticks(1);
+  EXPECT_TRUE(l->out().empty()) << "both followers were told already";
+}
+
+TEST(SpLeader, AFollowerWhoseForwardedEntriesAreDecidedIsToldAtOnce) {
+  // Its clients wait for the decision; the other follower's do not.
+  auto l = accepting_leader(make_config(1, {1, 2, 3}));
+  ProposalForward f;
+  f.ballot = kB;
+  f.session = 1;
+  f.seq = 1;
+  f.entries = entries({"f1"});
+  l->deliver(msg(2, 1, std::move(f)));
+  l->out();
+  l->deliver(accepted(3, 1));
+  ASSERT_EQ(l->sp->decided_idx(), idx(1));
+  auto out = l->out();
+  ASSERT_EQ(names(out), std::vector<std::string>{"Decide"});
+  EXPECT_EQ(only<Decide>(out, 2).decided_idx, idx(1));
+  l->ticks(1);
+  EXPECT_EQ(only<Decide>(l->out(), 3).decided_idx, idx(1)) << "the other one at the next tick";
 }
 
 TEST(SpLeader, AcceptedOfAnotherBallotOrOlderIndexDoesNotCount) {
