@@ -83,8 +83,8 @@ void SequencePaxos::handle_accept_sync(NodeId from, const AcceptSync& sync) {
       return;
     }
     // Our log cannot be brought up to date from entries alone. Nothing changes until the driver
-    // has installed the leader's snapshot; messages of this session are dropped meanwhile (and
-    // the gap they leave makes us ask to be prepared again once the snapshot is in).
+    // has installed the leader's snapshot; later messages of this session are held meanwhile
+    // (hold_until_snapshot) and taken once it is in.
     if (!sync_waiting_for_snapshot_ || sync_waiting_for_snapshot_->seq < sync.seq) {
       sync_waiting_for_snapshot_ = sync;
       snapshot_wanted_ = SnapshotWanted{from, sync.sync_idx};
@@ -139,7 +139,7 @@ bool SequencePaxos::accept_session_message(NodeId from, const Ballot& ballot, st
   }
   if (role_ == Role::kLeader) return false;
   if (seq <= last_seq_) return false;  // duplicate or overtaken
-  if (sync_waiting_for_snapshot_) return false;  // see handle_accept_sync
+  if (sync_waiting_for_snapshot_) return false;  // older than the sync we wait on (see hold_until_snapshot)
   if (phase_ != Phase::kAccept || seq != last_seq_ + 1) {
     // We missed the AcceptSync or a message in between: the stream cannot be trusted.
     request_prepare(from);
@@ -148,7 +148,47 @@ bool SequencePaxos::accept_session_message(NodeId from, const Ballot& ballot, st
   return true;
 }
 
+template <class M>
+bool SequencePaxos::hold_until_snapshot(const M& m, std::size_t entries) {
+  if (!sync_waiting_for_snapshot_ || role_ != Role::kFollower) return false;
+  if (m.ballot != promise_ || m.seq <= sync_waiting_for_snapshot_->seq) return false;
+  if (held_overflowed_) return true;
+  if (held_for_snapshot_.size() >= kHeldMessagesMax ||
+      held_entries_ + entries > config_.pipeline_entries_max) {
+    held_overflowed_ = true;
+    held_for_snapshot_.clear();
+    held_entries_ = 0;
+    return true;
+  }
+  held_for_snapshot_.emplace_back(m);
+  held_entries_ += entries;
+  return true;
+}
+
+void SequencePaxos::take_held_messages(NodeId from) {
+  std::vector<std::variant<AcceptDecide, Decide>> held = std::move(held_for_snapshot_);
+  const bool overflowed = held_overflowed_;
+  held_for_snapshot_.clear();
+  held_entries_ = 0;
+  held_overflowed_ = false;
+  if (overflowed) {
+    // Some of the stream is gone: only a new sync can bring us up to date.
+    request_prepare(from, /*force=*/true);
+    return;
+  }
+  // In arrival order; each goes through the usual checks, so one overtaken by the sync is
+  // dropped and a gap asks for a new prepare round, exactly as if it arrived now.
+  for (const auto& m : held) {
+    if (const auto* accept = std::get_if<AcceptDecide>(&m)) {
+      handle_accept_decide(from, *accept);
+    } else {
+      handle_decide(from, std::get<Decide>(m));
+    }
+  }
+}
+
 void SequencePaxos::handle_accept_decide(NodeId from, const AcceptDecide& accept) {
+  if (hold_until_snapshot(accept, accept.entries.size())) return;
   if (!accept_session_message(from, accept.ballot, accept.seq)) return;
   if (!append_from(accept.start_idx, accept.entries)) {
     request_prepare(from);
@@ -160,6 +200,7 @@ void SequencePaxos::handle_accept_decide(NodeId from, const AcceptDecide& accept
 }
 
 void SequencePaxos::handle_decide(NodeId from, const Decide& decide) {
+  if (hold_until_snapshot(decide, 0)) return;
   if (!accept_session_message(from, decide.ballot, decide.seq)) return;
   last_seq_ = decide.seq;
   // Answer even when nothing changed, so a leader that lost our last Accepted learns it again.

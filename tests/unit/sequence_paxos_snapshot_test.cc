@@ -48,19 +48,56 @@ TEST(SpSnapshot, FollowerWaitsForTheSnapshotThenAcceptsTheSyncInOneStep) {
   ASSERT_TRUE(f->sp->snapshot_wanted().has_value());
   EXPECT_EQ(*f->sp->snapshot_wanted(), (SnapshotWanted{id(1), idx(6)}));
   EXPECT_EQ(f->storage.entries(), entries({"a", "b"})) << "log untouched while waiting";
-  // Messages of the session are dropped while waiting (no PrepareReq storm).
+  // Later messages of the session are held while waiting: no answer, no PrepareReq storm.
   f->deliver(msg(1, 2, AcceptDecide{kB, 2, idx(9), idx(10), entries({"e10"})}));
+  f->deliver(msg(1, 2, Decide{kB, 3, idx(11)}));
   EXPECT_TRUE(f->out().empty());
+  EXPECT_EQ(f->storage.entries(), entries({"a", "b"})) << "log untouched while waiting";
 
   EXPECT_FALSE(f->sp->snapshot_installed(idx(5))) << "not the wanted index";
   ASSERT_TRUE(f->sp->snapshot_installed(idx(6)));
   EXPECT_FALSE(f->sp->snapshot_wanted().has_value());
   EXPECT_EQ(f->storage.compacted_idx(), idx(6));
-  EXPECT_EQ(f->storage.entries(), entries({"e6", "e7", "e8", "e9"}));
   EXPECT_EQ(f->storage.accepted_round(), kB);
-  EXPECT_EQ(f->sp->decided_idx(), idx(9));
   EXPECT_EQ(f->sp->phase(), Phase::kAccept);
-  EXPECT_EQ(only<Accepted>(f->out(), 1).accepted_idx, idx(10));
+  // The held messages were taken after the sync, in order.
+  EXPECT_EQ(f->storage.entries(), entries({"e6", "e7", "e8", "e9", "e10"}));
+  EXPECT_EQ(f->sp->decided_idx(), idx(11));
+  auto out = f->out();
+  ASSERT_EQ(names(out), std::vector<std::string>{"Accepted"});
+  EXPECT_EQ(only<Accepted>(out, 1).accepted_idx, idx(11));
+}
+
+TEST(SpSnapshot, HeldMessagesWithAGapMakeTheFollowerAskToBePreparedAgain) {
+  auto f = sp_node(make_config(2, {1, 2, 3}), stored(entries({"a"}), kOld, 1, kOld));
+  f->deliver(msg(1, 2, Prepare{kB, idx(8), kOld, idx(10)}));
+  f->out();
+  AcceptSync sync{kB, 1, idx(9), idx(6), entries({"e6", "e7", "e8", "e9"})};
+  sync.from_snapshot = true;
+  f->deliver(msg(1, 2, sync));
+  // seq 2 was lost on the way.
+  f->deliver(msg(1, 2, AcceptDecide{kB, 3, idx(9), idx(11), entries({"e11"})}));
+  ASSERT_TRUE(f->sp->snapshot_installed(idx(6)));
+  EXPECT_EQ(f->storage.entries(), entries({"e6", "e7", "e8", "e9"}));
+  EXPECT_EQ(only<PrepareReq>(f->out(), 1).promise, kB);
+}
+
+TEST(SpSnapshot, TooManyHeldEntriesAreDroppedAndTheFollowerAsksToBePreparedAgain) {
+  Config c = make_config(2, {1, 2, 3});
+  c.batch_entries_max = 2;
+  c.pipeline_entries_max = 2;  // the most a leader sends unacknowledged
+  auto f = sp_node(c, stored(entries({"a"}), kOld, 1, kOld));
+  f->deliver(msg(1, 2, Prepare{kB, idx(8), kOld, idx(10)}));
+  f->out();
+  AcceptSync sync{kB, 1, idx(9), idx(6), entries({"e6", "e7", "e8", "e9"})};
+  sync.from_snapshot = true;
+  f->deliver(msg(1, 2, sync));
+  f->deliver(msg(1, 2, AcceptDecide{kB, 2, idx(9), idx(10), entries({"e10", "e11"})}));
+  f->deliver(msg(1, 2, AcceptDecide{kB, 3, idx(9), idx(12), entries({"e12"})}));
+  EXPECT_TRUE(f->out().empty());
+  ASSERT_TRUE(f->sp->snapshot_installed(idx(6)));
+  EXPECT_EQ(f->storage.entries(), entries({"e6", "e7", "e8", "e9"})) << "nothing held is taken";
+  EXPECT_EQ(only<PrepareReq>(f->out(), 1).promise, kB);
 }
 
 TEST(SpSnapshot, AFailedTransferMakesTheFollowerAskToBePreparedAgain) {
