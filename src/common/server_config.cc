@@ -26,6 +26,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/toml_type_name.h"
+
 extern char** environ;
 
 namespace paxoskv {
@@ -206,15 +208,6 @@ std::optional<std::string> string_problem(Kind kind, const std::string& value) {
     return quoted(value) + " is not a log level; expected trace, debug, info, warn, error or off";
   }
   return std::nullopt;
-}
-
-// For "must be an integer, got a string"; indexed by toml::node_type, in its declaration order.
-const char* toml_type_name(const toml::node& node) {
-  static_assert(static_cast<int>(toml::node_type::date_time) == 9);
-  static constexpr const char* kNames[] = {
-      "nothing",   "a table", "an array", "a string",   "an integer", "a floating-point number",
-      "a boolean", "a date",  "a time",   "a date-time"};
-  return kNames[static_cast<std::size_t>(node.type())];
 }
 
 // One load: applies the layers in order of precedence into `config_`, collecting errors.

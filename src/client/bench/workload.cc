@@ -9,18 +9,10 @@
 #include <sstream>
 
 #include "client/requests.h"
+#include "common/toml_type_name.h"
 
 namespace paxoskv::bench {
 namespace {
-
-// For "must be an integer, got a string"; indexed by toml::node_type, in its declaration order.
-const char* toml_type_name(const toml::node& node) {
-  static_assert(static_cast<int>(toml::node_type::date_time) == 9);
-  static constexpr const char* kNames[] = {
-      "nothing",   "a table", "an array", "a string",   "an integer", "a floating-point number",
-      "a boolean", "a date",  "a time",   "a date-time"};
-  return kNames[static_cast<std::size_t>(node.type())];
-}
 
 std::string format_number(double v) {
   std::ostringstream s;
