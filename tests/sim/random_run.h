@@ -49,11 +49,13 @@ struct RunResult {
 //   that nobody is happy, possibly a second takeover by a node that learned late, a round for the
 //   new leader's happiness to spread, and the settling round. 2,000 seeds on 3 and 5 nodes needed
 //   at most 73 ticks (56 since a newly learned leader gets a grace round).
-// - then proposals made at every node decided on every node within 3 election timeouts: a
+// - then proposals made at every node decided on every node within 4 election timeouts: a
 //   forward, an AcceptDecide, an Accepted and a Decide are four delays of at most 3 ticks, plus
-//   deferred flushes. The same seeds needed at most 24 ticks.
+//   deferred flushes, plus up to a tick before a Decide that no AcceptDecide carries leaves (a
+//   node that forwarded nothing learns the decision at the leader's next tick). The same seeds
+//   needed at most 24 ticks when every Decide left at once; 35,000 seeds since needed at most 30.
 inline constexpr std::uint64_t kElectionBoundTicks = 100;
-inline constexpr std::uint64_t kCommitBoundTicks = 30;
+inline constexpr std::uint64_t kCommitBoundTicks = 40;
 
 // The timing every randomized run uses.
 paxos::Config default_sim_config();
