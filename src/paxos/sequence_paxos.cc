@@ -190,14 +190,14 @@ bool SequencePaxos::snapshot_installed(LogIndex index) {
   if (role_ == Role::kFollower) {
     PAXOS_ASSERT(sync_waiting_for_snapshot_.has_value(), "a follower wants a snapshot for a sync");
     const AcceptSync sync = std::move(*sync_waiting_for_snapshot_);
-    sync_waiting_for_snapshot_.reset();
-    snapshot_wanted_.reset();
+    HeldForSnapshot held = std::exchange(held_, HeldForSnapshot{});
+    clear_snapshot_wait();
     // The snapshot stands for decided entries; the reset and the sync below land in one storage
     // batch, so no crash can leave this node with its log cut but the leader's round not taken.
     storage_.reset_to_snapshot(index);
     set_decided(index);
     accept_sync(sync);
-    take_held_messages(sync.ballot.pid);
+    take_held_messages(sync.ballot.pid, std::move(held));
     return true;
   }
   PAXOS_ASSERT(role_ == Role::kLeader && phase_ == Phase::kPrepare, "a leader wants one to adopt");
@@ -235,9 +235,7 @@ void SequencePaxos::snapshot_failed() {
 void SequencePaxos::clear_snapshot_wait() {
   snapshot_wanted_.reset();
   sync_waiting_for_snapshot_.reset();
-  held_for_snapshot_.clear();
-  held_entries_ = 0;
-  held_overflowed_ = false;
+  held_ = HeldForSnapshot{};
 }
 
 void SequencePaxos::set_decided(LogIndex index) {

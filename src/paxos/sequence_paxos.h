@@ -253,16 +253,20 @@ class SequencePaxos {
   // The session's later messages that arrived while a follower waited for the snapshot, in the
   // order they came; taken once it is installed, so the stream goes on without a new prepare
   // round (which, with a leader that trims quickly, could need yet another snapshot). Bounded:
-  // past kHeldEntriesMax entries (a leader's unacknowledged window) or kHeldMessagesMax messages
-  // the rest is dropped and the follower asks to be prepared again once the snapshot is in.
-  std::vector<std::variant<AcceptDecide, Decide>> held_for_snapshot_;
-  std::size_t held_entries_ = 0;
-  bool held_overflowed_ = false;
+  // past config_.pipeline_entries_max entries (a leader's unacknowledged window) or
+  // kHeldMessagesMax messages the rest is dropped, and the follower asks to be prepared again
+  // once the snapshot is in.
+  struct HeldForSnapshot {
+    std::vector<std::variant<AcceptDecide, Decide>> messages;
+    std::size_t entries = 0;
+    bool overflowed = false;
+  };
+  HeldForSnapshot held_;
   static constexpr std::size_t kHeldMessagesMax = 4096;
   // Holds `m` if it belongs after the AcceptSync we wait on; false if it is not ours to hold.
   template <class M>
   bool hold_until_snapshot(const M& m, std::size_t entries);
-  void take_held_messages(NodeId from);
+  void take_held_messages(NodeId from, HeldForSnapshot held);
 
   // follower
   std::uint64_t last_seq_ = 0;        // last accept-phase sequence number taken in this ballot

@@ -139,7 +139,8 @@ bool SequencePaxos::accept_session_message(NodeId from, const Ballot& ballot, st
   }
   if (role_ == Role::kLeader) return false;
   if (seq <= last_seq_) return false;  // duplicate or overtaken
-  if (sync_waiting_for_snapshot_) return false;  // older than the sync we wait on (see hold_until_snapshot)
+  // Older than the sync we wait on (later ones are held: hold_until_snapshot).
+  if (sync_waiting_for_snapshot_) return false;
   if (phase_ != Phase::kAccept || seq != last_seq_ + 1) {
     // We missed the AcceptSync or a message in between: the stream cannot be trusted.
     request_prepare(from);
@@ -152,33 +153,27 @@ template <class M>
 bool SequencePaxos::hold_until_snapshot(const M& m, std::size_t entries) {
   if (!sync_waiting_for_snapshot_ || role_ != Role::kFollower) return false;
   if (m.ballot != promise_ || m.seq <= sync_waiting_for_snapshot_->seq) return false;
-  if (held_overflowed_) return true;
-  if (held_for_snapshot_.size() >= kHeldMessagesMax ||
-      held_entries_ + entries > config_.pipeline_entries_max) {
-    held_overflowed_ = true;
-    held_for_snapshot_.clear();
-    held_entries_ = 0;
+  if (held_.overflowed) return true;
+  if (held_.messages.size() >= kHeldMessagesMax ||
+      held_.entries + entries > config_.pipeline_entries_max) {
+    held_ = HeldForSnapshot{};
+    held_.overflowed = true;
     return true;
   }
-  held_for_snapshot_.emplace_back(m);
-  held_entries_ += entries;
+  held_.messages.emplace_back(m);
+  held_.entries += entries;
   return true;
 }
 
-void SequencePaxos::take_held_messages(NodeId from) {
-  std::vector<std::variant<AcceptDecide, Decide>> held = std::move(held_for_snapshot_);
-  const bool overflowed = held_overflowed_;
-  held_for_snapshot_.clear();
-  held_entries_ = 0;
-  held_overflowed_ = false;
-  if (overflowed) {
+void SequencePaxos::take_held_messages(NodeId from, HeldForSnapshot held) {
+  if (held.overflowed) {
     // Some of the stream is gone: only a new sync can bring us up to date.
     request_prepare(from, /*force=*/true);
     return;
   }
   // In arrival order; each goes through the usual checks, so one overtaken by the sync is
   // dropped and a gap asks for a new prepare round, exactly as if it arrived now.
-  for (const auto& m : held) {
+  for (const auto& m : held.messages) {
     if (const auto* accept = std::get_if<AcceptDecide>(&m)) {
       handle_accept_decide(from, *accept);
     } else {
